@@ -1,0 +1,62 @@
+"""Command line: argument parsing only; each subcommand calls into assistant.app."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from assistant import __version__
+from assistant.errors import AssistantError
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        type=Path,
+        help="config file (default ./config.yaml, then ~/.config/assistant/config.yaml)",
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+
+    parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"assistant {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    library = sub.add_parser("library", help="the music catalogue").add_subparsers(
+        dest="library_command", required=True
+    )
+    library.add_parser("scan", parents=[common], help="scan music, playlists and podcasts")
+
+    parse = sub.add_parser("parse", parents=[common], help="understand typed commands")
+    parse.add_argument("--json", action="store_true", help="print one JSON object per command")
+    parse.add_argument("text", nargs="?", help="the command; without it, one per line on stdin")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    from assistant import app  # after logging is set up: app imports the engines lazily
+
+    try:
+        config = app.load(args.config)
+        if args.command == "library":
+            return app.scan_library(config)
+        if args.command == "parse":
+            return app.parse_commands(config, text=args.text, as_json=args.json)
+    except AssistantError as exc:
+        print(f"assistant: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,357 @@
+"""The owner's settings: config.yaml loaded into frozen dataclasses and validated once.
+
+Every problem in the file is collected and reported together, each with its key path and the
+YAML line it came from, so one edit-and-retry fixes them all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import sys
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from assistant.errors import ConfigError
+
+DEFAULT_CONFIG_PATHS = (Path("config.yaml"), Path("~/.config/assistant/config.yaml"))
+
+
+def _range(low: float, high: float) -> dict[str, Any]:
+    return {"range": (low, high)}
+
+
+@dataclass(frozen=True)
+class LibraryConfig:
+    """Where the owner's music, playlists and podcasts live."""
+
+    music_dirs: tuple[Path, ...] = (Path("~/Music"),)
+    """Folders scanned recursively for audio files."""
+    playlist_dirs: tuple[Path, ...] = (Path("~/Music/Playlists"),)
+    """Folders holding .m3u / .m3u8 playlists; entries may be relative or absolute."""
+    podcast_dirs: tuple[Path, ...] = (Path("~/Podcasts"),)
+    """Folders with one sub-folder per show, episodes as audio files."""
+
+
+@dataclass(frozen=True)
+class Station:
+    """A radio station: the name the owner says and its stream URL."""
+
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class RadioConfig:
+    stations: tuple[Station, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlayerConfig:
+    """How mpv plays."""
+
+    audio_output: str = "auto"
+    """mpv `ao`: auto, pulse, alsa, pipewire, or null (plays silently)."""
+    audio_device: str = "auto"
+    """mpv `audio-device`, e.g. alsa/plughw:CARD=Device; auto lets mpv choose."""
+    volume: int = field(default=50, metadata=_range(0, 100))
+    """Volume at start, in percent."""
+    volume_step: int = field(default=10, metadata=_range(1, 50))
+    """Percent points for "turn it up" / "turn it down"."""
+    duck_volume: int = field(default=30, metadata=_range(0, 100))
+    """Music volume while the assistant listens or speaks, in percent of the normal volume."""
+    network_timeout: float = field(default=5.0, metadata=_range(0.5, 120))
+    """Seconds before a radio stream or podcast URL that does not answer is given up."""
+
+
+@dataclass(frozen=True)
+class SpeechConfig:
+    """Spoken answers (pyttsx3 with espeak-ng)."""
+
+    enabled: bool = True
+    voice: str = ""
+    """espeak-ng voice id, e.g. en-us or en-gb; empty for the engine's default."""
+    rate: int = field(default=170, metadata=_range(80, 400))
+    """Words per minute."""
+    volume: float = field(default=1.0, metadata=_range(0.0, 1.0))
+    earcons: bool = True
+    """Play a short tone when the wake word is heard and when a command is not understood."""
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    """Microphone capture (sounddevice)."""
+
+    device: str = "default"
+    """sounddevice input device: a name substring, an index, or "default"."""
+    sample_rate: int = field(default=0, metadata=_range(0, 192000))
+    """Capture rate in Hz; 0 uses the device's default (often 44100 or 48000)."""
+    block_ms: int = field(default=30, metadata=_range(10, 100))
+    """Length of one captured chunk in milliseconds."""
+
+
+@dataclass(frozen=True)
+class VadConfig:
+    """Voice activity detection and end of speech."""
+
+    trailing_silence_ms: int = field(default=700, metadata=_range(100, 5000))
+    """Silence after speech that ends an utterance."""
+    max_utterance_s: float = field(default=8.0, metadata=_range(1, 60))
+    """An utterance is cut off after this many seconds."""
+    threshold: float = field(default=0.5, metadata=_range(0.0, 1.0))
+    """Speech probability above which a frame counts as speech."""
+
+
+@dataclass(frozen=True)
+class WakeConfig:
+    mode: Literal["phrase", "none"] = "phrase"
+    """phrase: listen for the wake phrase; none: push-to-talk only (assistant ctl listen)."""
+    phrase: str = "hey speaker"
+    threshold: float = field(default=1e-30, metadata=_range(0.0, 1.0))
+    """Keyword detection threshold; lower wakes more easily."""
+
+
+@dataclass(frozen=True)
+class AsrConfig:
+    """Offline speech recognition."""
+
+    engine: Literal["auto", "vosk", "pocketsphinx"] = "auto"
+    """auto uses vosk when its model is installed, else the embedded pocketsphinx model."""
+    vosk_model: Path = Path("models/vosk-model-small-en-us")
+    """Folder of the vosk model (see `assistant models install`)."""
+    alternatives: int = field(default=5, metadata=_range(1, 20))
+    """Recognition alternatives (n-best) the matcher scores."""
+
+
+@dataclass(frozen=True)
+class NluConfig:
+    """Understanding: intent templates and fuzzy entity matching."""
+
+    language: str = "en"
+    intents_dir: Path | None = None
+    """Folder of intent YAML files; empty uses the ones shipped for `language`."""
+    min_confidence: float = field(default=0.5, metadata=_range(0.0, 1.0))
+    """Below this a result is treated as not understood."""
+    confirm_below: float = field(default=0.8, metadata=_range(0.0, 1.0))
+    """Between min_confidence and this the assistant asks before acting."""
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    follow_up_s: float = field(default=6.0, metadata=_range(0, 60))
+    """After a question, how long an answer is accepted without the wake word."""
+
+
+@dataclass(frozen=True)
+class Config:
+    library: LibraryConfig = LibraryConfig()
+    radio: RadioConfig = RadioConfig()
+    state_dir: Path = Path("~/.local/state/assistant")
+    """The SQLite catalogue, history and control socket live here."""
+    player: PlayerConfig = PlayerConfig()
+    speech: SpeechConfig = SpeechConfig()
+    audio: AudioConfig = AudioConfig()
+    vad: VadConfig = VadConfig()
+    wake: WakeConfig = WakeConfig()
+    asr: AsrConfig = AsrConfig()
+    nlu: NluConfig = NluConfig()
+    daemon: DaemonConfig = DaemonConfig()
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    source: Path | None = field(default=None, metadata={"internal": True})
+    """The file this config was loaded from (not a key in the file)."""
+
+    @property
+    def catalogue_path(self) -> Path:
+        return self.state_dir / "assistant.sqlite3"
+
+
+def find_config(explicit: Path | None) -> Path | None:
+    """The config file to use: the explicit one, else ./config.yaml, else the user's."""
+    if explicit is not None:
+        return explicit
+    for candidate in DEFAULT_CONFIG_PATHS:
+        path = candidate.expanduser()
+        if path.is_file():
+            return path
+    return None
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Load and validate a config file; with no file at all, the defaults."""
+    found = find_config(path)
+    if found is None:
+        return _resolve_paths(Config(), Path.cwd())
+    try:
+        text = found.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{found}: cannot read config: {exc.strerror}") from exc
+    return parse_config(text, source=found)
+
+
+def parse_config(text: str, *, source: Path) -> Config:
+    """Validate YAML text into a Config; raises one ConfigError listing every problem."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {exc}") from exc
+    errors: list[str] = []
+    if node is None:
+        config = Config()
+    elif not isinstance(node, yaml.MappingNode):
+        raise ConfigError(f"{source}:{node.start_mark.line + 1}: the top level must be a mapping")
+    else:
+        config = _build(Config, node, "", errors)
+    if errors:
+        raise ConfigError(f"{source}: invalid config:\n  " + "\n  ".join(errors))
+    return dataclasses.replace(_resolve_paths(config, source.parent), source=source)
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    """Expand ~ and make relative paths relative to the config file's folder."""
+
+    def fix(path: Path) -> Path:
+        path = path.expanduser()
+        return path if path.is_absolute() else (base / path).resolve()
+
+    lib = config.library
+    return dataclasses.replace(
+        config,
+        state_dir=fix(config.state_dir),
+        library=LibraryConfig(
+            music_dirs=tuple(fix(p) for p in lib.music_dirs),
+            playlist_dirs=tuple(fix(p) for p in lib.playlist_dirs),
+            podcast_dirs=tuple(fix(p) for p in lib.podcast_dirs),
+        ),
+        asr=dataclasses.replace(config.asr, vosk_model=fix(config.asr.vosk_model)),
+        nlu=dataclasses.replace(
+            config.nlu,
+            intents_dir=fix(config.nlu.intents_dir) if config.nlu.intents_dir else None,
+        ),
+    )
+
+
+def _where(node: yaml.Node, path: str) -> str:
+    return f"line {node.start_mark.line + 1}: {path or '(top level)'}"
+
+
+def _build(cls: type, node: yaml.Node, path: str, errors: list[str]) -> Any:
+    """Build dataclass `cls` from a YAML mapping node, appending problems to `errors`."""
+    if not isinstance(node, yaml.MappingNode):
+        errors.append(f"{_where(node, path)}: must be a mapping of keys")
+        return cls() if _all_defaulted(cls) else None
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    values: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = key_node.value
+        key_path = f"{path}.{key}" if path else str(key)
+        if key not in fields:
+            close = difflib.get_close_matches(str(key), fields, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            errors.append(f"{_where(key_node, key_path)}: unknown key{hint}")
+            continue
+        value = _convert(hints[key], value_node, key_path, errors, fields[key].metadata)
+        if value is not _INVALID:
+            values[key] = value
+    for name, f in fields.items():
+        missing = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if missing and name not in values:
+            errors.append(f"{_where(node, path)}: missing required key '{name}'")
+            return _INVALID
+    try:
+        return cls(**values)
+    except TypeError:
+        return _INVALID
+
+
+def _all_defaulted(cls: type) -> bool:
+    return all(f.default is not dataclasses.MISSING for f in dataclasses.fields(cls))
+
+
+_INVALID: Any = object()
+_SCALARS: dict[type, str] = {str: "a string", int: "a whole number", float: "a number"}
+
+
+def _convert(
+    hint: Any, node: yaml.Node, path: str, errors: list[str], meta: Mapping[str, Any]
+) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _convert(inner, node, path, errors, meta)
+    if dataclasses.is_dataclass(hint):
+        return _build(typing.cast(type, hint), node, path, errors)
+    if origin is tuple:
+        if not isinstance(node, yaml.SequenceNode):
+            errors.append(f"{_where(node, path)}: must be a list")
+            return _INVALID
+        items = [
+            _convert(args[0], item, f"{path}[{i}]", errors, meta) for i, item in enumerate(node.value)
+        ]
+        return _INVALID if _INVALID in items else tuple(items)
+    if not isinstance(node, yaml.ScalarNode):
+        errors.append(f"{_where(node, path)}: must be a single value, not a list or mapping")
+        return _INVALID
+    value = yaml.safe_load(yaml.serialize(node))
+    if origin is Literal:
+        text = str(value).lower() if value is not None else "null"
+        if text in args:
+            return text
+        errors.append(f"{_where(node, path)}: must be one of {', '.join(args)}, got {value!r}")
+        return _INVALID
+    if hint is Path:
+        if isinstance(value, str) and value:
+            return Path(value)
+        errors.append(f"{_where(node, path)}: must be a path, got {value!r}")
+        return _INVALID
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        errors.append(f"{_where(node, path)}: must be true or false, got {value!r}")
+        return _INVALID
+    if hint is str:
+        if value is None or isinstance(value, (list, dict)):
+            errors.append(f"{_where(node, path)}: must be {_SCALARS[str]}")
+            return _INVALID
+        return str(value)
+    numeric_ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int and not (numeric_ok and float(value).is_integer()):
+        errors.append(f"{_where(node, path)}: must be {_SCALARS[int]}, got {value!r}")
+        return _INVALID
+    if hint is float and not numeric_ok:
+        errors.append(f"{_where(node, path)}: must be {_SCALARS[float]}, got {value!r}")
+        return _INVALID
+    number = hint(value)
+    if "range" in meta:
+        low, high = meta["range"]
+        if not low <= number <= high:
+            errors.append(f"{_where(node, path)}: must be {low}..{high}, got {value!r}")
+            return _INVALID
+    return number
+
+
+def intents_dir(config: Config) -> Path:
+    """The folder of intent templates: the configured one, else the shipped one for the language."""
+    if config.nlu.intents_dir is not None:
+        return config.nlu.intents_dir
+    here = Path(__file__).resolve().parent
+    candidates = [
+        here.parent / "intents" / config.nlu.language,  # source checkout or editable install
+        Path(sys.prefix) / "share" / "assistant" / "intents" / config.nlu.language,
+    ]
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    raise ConfigError(
+        f"nlu.language: no intent templates for {config.nlu.language!r} "
+        f"(looked in {', '.join(str(c) for c in candidates)})"
+    )

@@ -1,0 +1,43 @@
+"""Plain values that describe what is in the owner's library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Track:
+    """One audio file of the music library, with the tags the assistant uses."""
+
+    id: int
+    path: str
+    title: str
+    artist: str
+    album_artist: str
+    album: str
+    genre: str
+    track_no: int | None
+    duration: float | None
+    """Seconds, None where the file did not say."""
+
+
+@dataclass(frozen=True)
+class Playlist:
+    """An .m3u / .m3u8 playlist; its tracks in order, dangling entries already left out."""
+
+    id: int
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One podcast episode: an audio file inside a show's folder."""
+
+    id: int
+    show: str
+    title: str
+    path: str
+    published: float
+    """Ordering key: the file's tag date if any, else its modification time (Unix seconds)."""
+    duration: float | None
