@@ -1,0 +1,84 @@
+"""Recognisers: streaming speech to text with alternatives, constrained by a command grammar."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from assistant.audio.base import AudioChunk
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """A context-free command grammar built from the intent templates and the library's names.
+
+    `rules` maps a rule name to its alternatives; each alternative is a sequence of tokens, a
+    token being a lowercase word or a reference `<name>` to another rule. An empty alternative
+    makes a rule optional. The rule named `start` is the whole grammar. No rule refers to
+    itself (directly or indirectly), so the language is finite.
+    """
+
+    rules: Mapping[str, tuple[tuple[str, ...], ...]]
+    start: str = "start"
+
+    @staticmethod
+    def is_ref(token: str) -> bool:
+        return token.startswith("<") and token.endswith(">")
+
+    def words(self) -> set[str]:
+        """Every word that can be said."""
+        return {t for alts in self.rules.values() for alt in alts for t in alt if not self.is_ref(t)}
+
+    def expand(self, rule: str | None = None) -> Iterator[str]:
+        """Every sentence of the language (can be very many: take what you need)."""
+        for alt in self.rules[rule or self.start]:
+            parts = [
+                list(self.expand(t[1:-1])) if self.is_ref(t) else [t] for t in alt
+            ]
+            for combo in itertools.product(*parts):
+                yield " ".join(w for w in combo if w)
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    text: str
+    confidence: float
+    """0..1, the engine's own estimate (comparable between hypotheses of one utterance)."""
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What was heard in one utterance: the best hypothesis first."""
+
+    alternatives: tuple[Hypothesis, ...]
+
+    @property
+    def text(self) -> str:
+        return self.alternatives[0].text if self.alternatives else ""
+
+    @property
+    def confidence(self) -> float:
+        return self.alternatives[0].confidence if self.alternatives else 0.0
+
+
+class Recognizer(Protocol):
+    """One utterance at a time: accept() chunks as they come, finish() for the transcript."""
+
+    @property
+    def name(self) -> str:
+        """Engine and model, for logs and `assistant doctor`."""
+        ...
+
+    def accept(self, chunk: AudioChunk) -> str:
+        """Feed audio (any rate: the engine resamples); returns the partial transcript so far."""
+        ...
+
+    def finish(self) -> Transcript:
+        """End the utterance; the recogniser is then ready for the next one."""
+        ...
+
+    def set_grammar(self, grammar: Grammar | None) -> None:
+        """Constrain recognition to `grammar` (None: free dictation, if the engine can)."""
+        ...
