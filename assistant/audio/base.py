@@ -31,3 +31,29 @@ class AudioSource(Protocol):
     def chunks(self) -> Iterator[AudioChunk]: ...
 
     def close(self) -> None: ...
+
+
+VAD_RATE = 16000
+"""Every voice activity detector works on 16 kHz mono int16 frames; sources are resampled to it."""
+
+
+class Vad(Protocol):
+    """Frame-by-frame speech probability for 16 kHz mono int16 audio."""
+
+    @property
+    def name(self) -> str:
+        """Engine name, for logs and benchmarks."""
+        ...
+
+    @property
+    def frame_samples(self) -> int:
+        """Samples per frame (at VAD_RATE) that `probability` expects."""
+        ...
+
+    def probability(self, frame: bytes) -> float:
+        """Speech probability 0..1 of one frame of exactly `frame_samples` int16 samples."""
+        ...
+
+    def reset(self) -> None:
+        """Forget all state before an unrelated stream."""
+        ...

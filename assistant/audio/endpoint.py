@@ -1,0 +1,292 @@
+"""End-of-speech detection: turns a stream of chunks into utterances with a VAD.
+
+An utterance starts when enough of the recent frames are speech (with pre-roll kept so the
+first phoneme is not cut), ends after a stretch of trailing silence, and is cut off at a
+maximum length. Besides the VAD, a frame must stand out above the room's noise floor, which
+adapts to steady sounds (music playing, a fan), so a steady background never holds an
+utterance open.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+from assistant.audio.base import VAD_RATE, AudioChunk, Vad
+from assistant.audio.resample import Resampler
+
+logger = logging.getLogger(__name__)
+
+_GAP_S = 0.25
+"""A jump in chunk timestamps bigger than this is a gap in capture (e.g. a re-opened device)."""
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    """Speech began (the daemon ducks music now)."""
+
+    start: float
+    """Source time of the first speech frame, in seconds."""
+    detected_at: float
+    """time.monotonic() when the start was decided."""
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One stretch of speech, 16 kHz mono int16, with pre-roll before and silence after."""
+
+    audio: AudioChunk
+    start: float
+    """Source time of the first speech frame, in seconds."""
+    end: float
+    """Source time just after the last speech frame, in seconds."""
+    capped: bool
+    """True if cut off at the maximum length rather than ended by silence."""
+    ended_at: float
+    """time.monotonic() when the end was decided (trailing silence after `end`)."""
+
+    @property
+    def speech_end_monotonic(self) -> float:
+        """When the speaker stopped, on the time.monotonic() clock (live sources only):
+        the reference for end-of-speech-to-response latency."""
+        decided_source_time = self.audio.timestamp + self.audio.seconds
+        return self.ended_at - max(0.0, decided_source_time - self.end)
+
+
+EndpointEvent = SpeechStarted | Utterance
+
+
+class _State(Enum):
+    IDLE = "idle"
+    SPEECH = "speech"
+    COOLDOWN = "cooldown"
+    """After a capped utterance: wait for silence before listening for a new one."""
+
+
+class NoiseFloor:
+    """A low percentile of frame energies over the last few seconds, in dB."""
+
+    def __init__(self, *, window_s: float, percentile: float, frame_s: float) -> None:
+        self._values: deque[float] = deque(maxlen=max(1, int(window_s / frame_s)))
+        self._percentile = percentile
+        self._min_frames = max(1, int(0.5 / frame_s))
+        self._since_update = 0
+        self._floor: float | None = None
+
+    def update(self, energy_db: float) -> None:
+        self._values.append(energy_db)
+        self._since_update += 1
+        if self._since_update >= 10 and len(self._values) >= self._min_frames:
+            self._floor = float(np.percentile(self._values, self._percentile))
+            self._since_update = 0
+
+    @property
+    def db(self) -> float | None:
+        """None until half a second has been heard."""
+        return self._floor
+
+    def clear(self) -> None:
+        self._values.clear()
+        self._floor = None
+        self._since_update = 0
+
+
+class Endpointer:
+    """Feeds chunks (any rate, from a microphone or a file) to a VAD and finds utterances.
+
+    Call `process(chunk)` for each chunk and act on the events it returns; `flush()` at the
+    end of a finite source; or iterate `utterances(chunks)` when only utterances matter.
+    """
+
+    def __init__(
+        self,
+        *,
+        vad: Vad,
+        trailing_silence_ms: int = 700,
+        max_utterance_s: float = 8.0,
+        threshold: float = 0.5,
+        pre_roll_ms: int = 300,
+        min_speech_ms: int = 120,
+        start_window_ms: int = 300,
+        floor_margin_db: float = 6.0,
+        floor_window_s: float = 4.0,
+    ) -> None:
+        """
+        threshold: VAD probability at or above which a frame may be speech.
+        min_speech_ms: speech needed within the last `start_window_ms` to start an utterance.
+        floor_margin_db: how far above the room's noise floor a speech frame must be.
+        floor_window_s: how much recent audio the noise floor is estimated from.
+        """
+        self.vad = vad
+        self.trailing_silence_s = trailing_silence_ms / 1000.0
+        self.max_utterance_s = max_utterance_s
+        self.threshold = threshold
+        self.floor_margin_db = floor_margin_db
+        self._frame = vad.frame_samples
+        frame_s = self._frame / VAD_RATE
+        self._frame_s = frame_s
+        self._pre_roll = max(1, round(pre_roll_ms / 1000.0 / frame_s))
+        self._start_window = max(1, round(start_window_ms / 1000.0 / frame_s))
+        self._min_speech = max(1, min(self._start_window, round(min_speech_ms / 1000.0 / frame_s)))
+        self._floor = NoiseFloor(window_s=floor_window_s, percentile=20.0, frame_s=frame_s)
+        self._resampler: Resampler | None = None
+        self._expected_ts: float | None = None
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything heard (the VAD too)."""
+        self.vad.reset()
+        self._floor.clear()
+        self._resampler = None
+        self._expected_ts = None
+        self._restart_stream(0.0)
+        self._to_idle()
+
+    def _restart_stream(self, timestamp: float) -> None:
+        self._pending = b""
+        self._pending_ts = timestamp
+
+    def _to_idle(self) -> None:
+        self._state = _State.IDLE
+        self._recent: deque[tuple[float, bytes, bool]] = deque(
+            maxlen=max(self._pre_roll, self._start_window)
+        )
+        self._audio: list[bytes] = []
+        self._audio_start = 0.0
+        self._start = 0.0
+        self._last_speech_end = 0.0
+
+    def process(self, chunk: AudioChunk) -> list[EndpointEvent]:
+        """Feed one chunk; returns what happened in it, in order."""
+        events: list[EndpointEvent] = []
+        if self._is_discontinuous(chunk):
+            events += self._end_of_stream()
+            self._resampler = None
+        if self._resampler is None:
+            self._resampler = Resampler(rate_in=chunk.rate, rate_out=VAD_RATE)
+            self._restart_stream(chunk.timestamp)
+        self._expected_ts = chunk.timestamp + chunk.seconds
+        converted = self._resampler.process(chunk)
+        events += self._consume(converted.samples)
+        return events
+
+    def flush(self) -> list[EndpointEvent]:
+        """End of the source: an utterance still going ends here."""
+        events: list[EndpointEvent] = []
+        if self._resampler is not None:
+            events += self._consume(self._resampler.flush().samples)
+        events += self._end_of_stream()
+        self._resampler = None
+        self._expected_ts = None
+        return events
+
+    def utterances(self, chunks: Iterable[AudioChunk]) -> Iterator[Utterance]:
+        """Every utterance in a stream of chunks (a file, or a live source until it ends)."""
+        for chunk in chunks:
+            for event in self.process(chunk):
+                if isinstance(event, Utterance):
+                    yield event
+        for event in self.flush():
+            if isinstance(event, Utterance):
+                yield event
+
+    def _is_discontinuous(self, chunk: AudioChunk) -> bool:
+        if self._resampler is None or self._expected_ts is None:
+            return False
+        if chunk.rate != self._resampler.rate_in:
+            return True
+        return abs(chunk.timestamp - self._expected_ts) > _GAP_S
+
+    def _end_of_stream(self) -> list[EndpointEvent]:
+        events: list[EndpointEvent] = []
+        if self._state is _State.SPEECH:
+            events.append(self._finish(capped=False))
+        self._to_idle()
+        return events
+
+    def _consume(self, samples: bytes) -> list[EndpointEvent]:
+        events: list[EndpointEvent] = []
+        data = self._pending + samples
+        step = self._frame * 2
+        usable = len(data) // step * step
+        for offset in range(0, usable, step):
+            frame = data[offset : offset + step]
+            t = self._pending_ts + offset / 2 / VAD_RATE
+            event = self._on_frame(t, frame)
+            if event is not None:
+                events.append(event)
+        self._pending = data[usable:]
+        self._pending_ts += usable / 2 / VAD_RATE
+        return events
+
+    def _is_speech(self, frame: bytes) -> bool:
+        probability = self.vad.probability(frame)
+        x = np.frombuffer(frame, dtype="<i2").astype(np.float64)
+        energy = float(10.0 * np.log10(np.mean(x * x) + 1.0))
+        floor = self._floor.db
+        self._floor.update(energy)
+        loud_enough = floor is None or energy >= floor + self.floor_margin_db
+        return probability >= self.threshold and loud_enough
+
+    def _on_frame(self, t: float, frame: bytes) -> EndpointEvent | None:
+        speech = self._is_speech(frame)
+        frame_end = t + self._frame_s
+        if self._state is _State.IDLE:
+            self._recent.append((t, frame, speech))
+            window = list(self._recent)[-self._start_window :]
+            if sum(1 for _, _, s in window if s) < self._min_speech:
+                return None
+            self._state = _State.SPEECH
+            self._start = next(ts for ts, _, s in window if s)
+            pre_roll = list(self._recent)[-self._pre_roll :]
+            # Keep pre-roll before the first speech frame, and everything after it.
+            kept = [(ts, f) for ts, f, _ in self._recent if ts >= self._start]
+            before = [(ts, f) for ts, f, _ in pre_roll if ts < self._start]
+            frames = before[-self._pre_roll :] + kept
+            self._audio_start = frames[0][0]
+            self._audio = [f for _, f in frames]
+            self._last_speech_end = frame_end
+            logger.debug("speech started at %.2f s", self._start)
+            return SpeechStarted(start=self._start, detected_at=time.monotonic())
+        if self._state is _State.SPEECH:
+            self._audio.append(frame)
+            if speech:
+                self._last_speech_end = frame_end
+            if frame_end - self._last_speech_end >= self.trailing_silence_s:
+                event = self._finish(capped=False)
+                self._to_idle()
+                return event
+            if frame_end - self._start >= self.max_utterance_s:
+                event = self._finish(capped=True)
+                self._to_idle()
+                self._state = _State.COOLDOWN
+                self._last_speech_end = frame_end
+                return event
+            return None
+        # COOLDOWN
+        if speech:
+            self._last_speech_end = frame_end
+        elif frame_end - self._last_speech_end >= self.trailing_silence_s:
+            self._to_idle()
+        return None
+
+    def _finish(self, *, capped: bool) -> Utterance:
+        end = self._start + self.max_utterance_s if capped else self._last_speech_end
+        audio = AudioChunk(
+            samples=b"".join(self._audio), rate=VAD_RATE, timestamp=self._audio_start
+        )
+        logger.debug(
+            "utterance %.2f-%.2f s%s",
+            self._start,
+            end,
+            " (capped at maximum length)" if capped else "",
+        )
+        return Utterance(
+            audio=audio, start=self._start, end=end, capped=capped, ended_at=time.monotonic()
+        )
