@@ -39,7 +39,8 @@ def _sounddevice() -> ModuleType:
         ) from exc
     except ImportError as exc:
         raise EngineError(f"sounddevice is not installed ({exc}): pip install sounddevice") from exc
-    return sounddevice
+    module: ModuleType = sounddevice
+    return module
 
 
 @dataclass(frozen=True)
