@@ -19,6 +19,8 @@ class Track:
     track_no: int | None
     duration: float | None
     """Seconds, None where the file did not say."""
+    year: int | None = None
+    """Release year from the date tag, None where the file did not say."""
 
 
 @dataclass(frozen=True)
@@ -41,3 +43,21 @@ class Episode:
     published: float
     """Ordering key: the file's tag date if any, else its modification time (Unix seconds)."""
     duration: float | None
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    """What one `Catalogue.scan` found and changed; counts cover tracks and episodes alike."""
+
+    added: int
+    updated: int
+    """Files whose size or modification time changed since the last scan, read again."""
+    removed: int
+    unchanged: int
+    """Files skipped without being opened because their size and modification time match."""
+    failed: tuple[tuple[str, str], ...]
+    """(path, reason) for every audio file that could not be read; retried on every scan."""
+    dangling: tuple[tuple[str, str], ...]
+    """(playlist name, entry as written) for playlist entries that are not in the catalogue."""
+    seconds: float
+    """Wall-clock duration of the scan."""
