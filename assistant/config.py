@@ -295,7 +295,8 @@ def _convert(
             errors.append(f"{_where(node, path)}: must be a list")
             return _INVALID
         items = [
-            _convert(args[0], item, f"{path}[{i}]", errors, meta) for i, item in enumerate(node.value)
+            _convert(args[0], item, f"{path}[{i}]", errors, meta)
+            for i, item in enumerate(node.value)
         ]
         return _INVALID if _INVALID in items else tuple(items)
     if not isinstance(node, yaml.ScalarNode):

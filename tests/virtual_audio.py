@@ -51,14 +51,30 @@ def virtual_audio() -> Iterator[dict[str, str]]:
     script.write_text(SCRIPT.format(sock=pulse / "native"))
     full_env = {**os.environ, **env}
     proc = subprocess.Popen(
-        ["pulseaudio", "-n", "-F", str(script), "--daemonize=no", "--exit-idle-time=-1",
-         "--disallow-exit=yes", "--enable-memfd=no", "--realtime=no", "--high-priority=no",
-         f"--log-target=file:{root}/pulseaudio.log", "--log-level=notice"],
-        env=full_env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            "pulseaudio",
+            "-n",
+            "-F",
+            str(script),
+            "--daemonize=no",
+            "--exit-idle-time=-1",
+            "--disallow-exit=yes",
+            "--enable-memfd=no",
+            "--realtime=no",
+            "--high-priority=no",
+            f"--log-target=file:{root}/pulseaudio.log",
+            "--log-level=notice",
+        ],
+        env=full_env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         for _ in range(200):
-            ok = subprocess.run(["pactl", "info"], env=full_env, capture_output=True).returncode == 0
+            ok = (
+                subprocess.run(["pactl", "info"], env=full_env, capture_output=True).returncode == 0
+            )
             if ok:
                 break
             if proc.poll() is not None:
@@ -85,9 +101,19 @@ class Recorder:
         self._file = path.open("wb")
         # parec writes to a file, never a pipe read only at the end: a full pipe stalls it.
         self._proc = subprocess.Popen(
-            ["parec", "-d", "spk.monitor", "--format=s16le", "--rate=16000", "--channels=1",
-             "--raw", "--latency-msec=20"],
-            env={**os.environ, **env}, stdout=self._file, stderr=subprocess.DEVNULL,
+            [
+                "parec",
+                "-d",
+                "spk.monitor",
+                "--format=s16le",
+                "--rate=16000",
+                "--channels=1",
+                "--raw",
+                "--latency-msec=20",
+            ],
+            env={**os.environ, **env},
+            stdout=self._file,
+            stderr=subprocess.DEVNULL,
         )
 
     def stop(self) -> bytes:

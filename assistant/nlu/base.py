@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 SlotValue = str | int
-
-_EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -24,7 +21,7 @@ class IntentResult:
     """0..1: how well the words matched a template and how well names matched the library."""
     text: str = ""
     """The words this result was understood from."""
-    unresolved: Mapping[str, str] = _EMPTY
+    unresolved: Mapping[str, str] = field(default_factory=dict)
     """Slot words that matched nothing in the library (e.g. an artist the owner doesn't have)."""
     choices: tuple[Mapping[str, SlotValue], ...] = field(default=())
     """Where a name fits several library items about equally well, the slot sets to ask between."""

@@ -1,0 +1,282 @@
+"""Understanding: words -> IntentResult, by templates plus fuzzy resolution of library names.
+
+Every template that matches the whole utterance is a candidate; its slots are resolved
+against the library and the best fully-resolved candidate wins. The matcher never swaps a
+name it cannot find for a different one: such a slot is reported as unresolved, and names
+that fit several things equally well come back as `choices` to ask about.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from assistant.nlu.base import IntentResult, SlotValue
+from assistant.nlu.entities import EntityIndex, EntityMatch
+from assistant.nlu.normalize import normalize
+from assistant.nlu.numbers import parse_duration, parse_number
+from assistant.nlu.templates import (
+    Alt,
+    IntentSet,
+    Node,
+    Sentence,
+    Seq,
+    SlotList,
+    SlotRef,
+    Word,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_NAME_WORDS = 12
+MAX_NUMBER_WORDS = 7
+# A name is taken when its score reaches ACCEPT; another name within AMBIGUITY of the best
+# makes the slot ambiguous (we ask instead of guessing).
+ACCEPT = 0.82
+AMBIGUITY = 0.04
+# When the library has several things of one name (a title by two artists) and the words do
+# not say which, the result is capped at this confidence so the assistant asks.
+AMBIGUOUS_CONFIDENCE = 0.6
+# Which intent wins among equally good readings ("play help": album or track?).
+PRIORITY = ("PlayPlaylist", "PlayArtist", "PlayAlbum", "PlayTrack", "PlayGenre", "PlayRadio",
+            "PlayPodcast")  # fmt: skip
+# Which intent reports a name found nowhere ("play the rolling stones" -> "I couldn't find the
+# rolling stones in your library"): the most common kind of thing people ask for by name.
+UNRESOLVED_PRIORITY = ("PlayArtist", "PlayTrack", "PlayAlbum", "PlayPlaylist", "PlayGenre",
+                       "PlayPodcast", "PlayRadio")  # fmt: skip
+# Words that make a template look more specific than it is ("play THE x").
+_FILLER = frozenset({"the", "a", "an", "my", "some", "to", "me"})
+
+Capture = tuple[str, tuple[str, ...] | SlotValue]
+
+
+@dataclass
+class _Candidate:
+    sentence: Sentence
+    literal_words: int
+    score: float
+    slots: dict[str, SlotValue] = field(default_factory=dict)
+    unresolved: dict[str, str] = field(default_factory=dict)
+    choices: list[dict[str, SlotValue]] = field(default_factory=list)
+
+    def rank(self) -> tuple[float, int, int]:
+        return (
+            round(self.score, 3),
+            self.literal_words,
+            -_position(PRIORITY, self.sentence.intent),
+        )
+
+    def rank_unresolved(self) -> tuple[int, int, float]:
+        position = _position(UNRESOLVED_PRIORITY, self.sentence.intent)
+        return (self.literal_words, -position, self.score)
+
+
+def _position(order: tuple[str, ...], intent: str) -> int:
+    return order.index(intent) if intent in order else len(order)
+
+
+class Matcher:
+    """Matches text against an IntentSet with library names from `entities` (by list type)."""
+
+    def __init__(self, *, intents: IntentSet, entities: Mapping[str, EntityIndex]) -> None:
+        self.intents = intents
+        self.entities = entities
+
+    def match(self, text: str) -> IntentResult | None:
+        """The best reading of `text`, or None when it is not a command we understand."""
+        tokens = normalize(text).split()
+        readings = {tuple(tokens), self._strip_skip_words(tokens)}
+        lookups: dict[tuple[str, str], list[EntityMatch]] = {}
+        candidates = [
+            candidate
+            for reading in readings
+            if reading
+            for sentence in self.intents.sentences
+            for literal, captures in _matches(
+                sentence.pattern, reading, 0, (), 0, self.intents.lists
+            )
+            for candidate in [self._candidate(sentence, literal, captures, lookups)]
+        ]
+        if not candidates:
+            return None
+        resolved = [c for c in candidates if not c.unresolved]
+        pool = resolved or candidates
+        best = max(pool, key=_Candidate.rank if resolved else _Candidate.rank_unresolved)
+        confidence = best.score
+        if best.choices:
+            confidence = min(confidence, AMBIGUOUS_CONFIDENCE)
+        return IntentResult(
+            intent=best.sentence.intent,
+            slots=best.slots,
+            confidence=round(confidence, 3),
+            text=text,
+            unresolved=best.unresolved,
+            choices=tuple(best.choices),
+        )
+
+    def match_alternatives(self, hypotheses: Sequence[tuple[str, float]]) -> IntentResult | None:
+        """Score every recognition alternative (text, engine confidence 0..1); the best wins.
+
+        A lower-ranked transcript wins only when it understands clearly better: recognisers
+        often put the right words second when a name is unusual.
+        """
+        best: tuple[float, IntentResult] | None = None
+        for rank, (text, asr_confidence) in enumerate(hypotheses):
+            result = self.match(text)
+            if result is None:
+                continue
+            resolved = 0.0 if result.unresolved else 1.0
+            score = result.confidence * (0.75 + 0.25 * asr_confidence) - 0.02 * rank + resolved
+            if best is None or score > best[0]:
+                best = (score, result)
+        return best[1] if best else None
+
+    def _strip_skip_words(self, tokens: list[str]) -> tuple[str, ...]:
+        words = list(tokens)
+        changed = True
+        while changed and words:
+            changed = False
+            for skip in self.intents.skip_words:
+                n = len(skip)
+                if tuple(words[:n]) == skip and len(words) > n:
+                    words = words[n:]
+                    changed = True
+                elif tuple(words[-n:]) == skip and len(words) > n:
+                    words = words[:-n]
+                    changed = True
+        return tuple(words)
+
+    def _candidate(
+        self,
+        sentence: Sentence,
+        literal: int,
+        captures: tuple[Capture, ...],
+        lookups: dict[tuple[str, str], list[EntityMatch]],
+    ) -> _Candidate:
+        candidate = _Candidate(sentence, literal, sentence.weight, dict(sentence.fixed_slots))
+        names: dict[str, str] = {}
+        for slot, value in captures:
+            if isinstance(value, tuple):
+                names[slot] = " ".join(value)
+            else:
+                candidate.slots[slot] = value
+        # Resolve the artist first: it narrows which album or track is meant.
+        for slot in sorted(names, key=lambda s: s != "artist"):
+            kind = self.intents.lists[slot].entities or slot
+            words = names[slot]
+            key = (kind, words)
+            if key not in lookups:
+                index = self.entities.get(kind)
+                lookups[key] = index.lookup(words) if index is not None else []
+            self._resolve(candidate, slot, words, lookups[key])
+        return candidate
+
+    def _resolve(
+        self, candidate: _Candidate, slot: str, words: str, matches: list[EntityMatch]
+    ) -> None:
+        artist = candidate.slots.get("artist")
+        if artist is not None and slot != "artist":
+            matches = [m for m in matches if artist in _artists(m)]
+        good = [m for m in matches if m.score >= ACCEPT]
+        if not good:
+            candidate.unresolved[slot] = words
+            candidate.score *= 0.5
+            return
+        top = good[0]
+        rivals = [m for m in good if m.score >= top.score - AMBIGUITY]
+        candidate.slots[slot] = top.entity.value
+        candidate.score *= top.score
+        distinct = {m.entity.value for m in rivals}
+        if len(distinct) > 1:
+            candidate.choices = [
+                {slot: value} for value in dict.fromkeys(m.entity.value for m in rivals)
+            ]
+            return
+        # One name, several things (Hello by Adele / by Lionel Richie): ask which, unless said.
+        same_name = [m for m in rivals if m.entity.value == top.entity.value]
+        by = {m.entity.attrs.get("artist", "") for m in same_name}
+        if artist is None and len(by) > 1 and slot in ("track", "album"):
+            candidate.choices = [
+                {slot: top.entity.value, "artist": who} for who in sorted(by) if who
+            ]
+
+
+def _artists(match: EntityMatch) -> set[str]:
+    attrs = match.entity.attrs
+    return {attrs.get("artist", ""), attrs.get("album_artist", "")} - {""}
+
+
+def _matches(
+    node: Node,
+    tokens: tuple[str, ...],
+    pos: int,
+    caps: tuple[Capture, ...],
+    literal: int,
+    lists: Mapping[str, SlotList],
+) -> Iterator[tuple[int, tuple[Capture, ...]]]:
+    """Every way `node` matches all of `tokens` from `pos`: (literal words matched, captures)."""
+    for end, new_caps, new_literal in _walk(node, tokens, pos, caps, literal, lists):
+        if end == len(tokens):
+            yield new_literal, new_caps
+
+
+def _walk(
+    node: Node,
+    tokens: tuple[str, ...],
+    pos: int,
+    caps: tuple[Capture, ...],
+    literal: int,
+    lists: Mapping[str, SlotList],
+) -> Iterator[tuple[int, tuple[Capture, ...], int]]:
+    if isinstance(node, Word):
+        if pos < len(tokens) and tokens[pos] == node.text:
+            yield pos + 1, caps, literal + (node.text not in _FILLER)
+    elif isinstance(node, Seq):
+        yield from _walk_seq(node.items, 0, tokens, pos, caps, literal, lists)
+    elif isinstance(node, Alt):
+        for option in node.options:
+            yield from _walk(option, tokens, pos, caps, literal, lists)
+    elif isinstance(node, SlotRef):
+        yield from _walk_slot(lists[node.name], tokens, pos, caps, literal, lists)
+
+
+def _walk_seq(
+    items: tuple[Node, ...],
+    i: int,
+    tokens: tuple[str, ...],
+    pos: int,
+    caps: tuple[Capture, ...],
+    literal: int,
+    lists: Mapping[str, SlotList],
+) -> Iterator[tuple[int, tuple[Capture, ...], int]]:
+    if i == len(items):
+        yield pos, caps, literal
+        return
+    for end, new_caps, new_literal in _walk(items[i], tokens, pos, caps, literal, lists):
+        yield from _walk_seq(items, i + 1, tokens, end, new_caps, new_literal, lists)
+
+
+def _walk_slot(
+    slot: SlotList,
+    tokens: tuple[str, ...],
+    pos: int,
+    caps: tuple[Capture, ...],
+    literal: int,
+    lists: Mapping[str, SlotList],
+) -> Iterator[tuple[int, tuple[Capture, ...], int]]:
+    if slot.values:
+        for value in slot.values:
+            for end, _, _ in _walk(value.pattern, tokens, pos, (), 0, lists):
+                if end > pos:
+                    yield end, (*caps, (slot.name, value.out)), literal + (end - pos)
+        return
+    limit = MAX_NAME_WORDS if slot.entities else MAX_NUMBER_WORDS
+    for end in range(pos + 1, min(len(tokens), pos + limit) + 1):
+        words = tokens[pos:end]
+        if slot.entities:
+            yield end, (*caps, (slot.name, words)), literal
+            continue
+        number = parse_duration(words) if slot.duration else parse_number(words)
+        if number is not None and (slot.duration or slot.low <= number <= slot.high):
+            yield end, (*caps, (slot.name, number)), literal + len(words)
