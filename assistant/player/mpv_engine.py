@@ -350,8 +350,9 @@ class MpvPlayer:
             active = self._entry is not None and self._started
             if active and self._position() > RESTART_THRESHOLD_S:
                 self._restart()
-            elif self._queue.back():
+            elif self._queue.position:
                 self._end_current("skipped")
+                self._queue.back()
                 self._start_current()
             elif active:
                 self._restart()
