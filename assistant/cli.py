@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from assistant import __version__
+from assistant import __version__, app
 from assistant.errors import AssistantError
 
 
@@ -42,8 +42,6 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    from assistant import app  # after logging is set up: app imports the engines lazily
-
     try:
         config = app.load(args.config)
         if args.command == "library":

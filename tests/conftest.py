@@ -9,6 +9,8 @@ import pytest
 
 from tests import virtual_audio
 
+pytest_plugins = ["tests.fixtures.plugin"]
+
 
 @pytest.fixture(scope="session")
 def pulse_env() -> Iterator[dict[str, str]]:

@@ -1,0 +1,127 @@
+"""Composition root: builds the rooms from a Config and runs each subcommand's work."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Config, intents_dir, load_config
+from assistant.library.models import ScanReport
+from assistant.library.store import Catalogue
+from assistant.nlu.base import IntentResult
+from assistant.nlu.library_entities import build_entities
+from assistant.nlu.matcher import Matcher
+from assistant.nlu.templates import IntentSet, load_intents
+
+logger = logging.getLogger(__name__)
+
+
+def load(path: Path | None) -> Config:
+    config = load_config(path)
+    logger.debug("config from %s", config.source or "built-in defaults")
+    return config
+
+
+@contextmanager
+def open_catalogue(config: Config, *, scan_if_new: bool = True) -> Iterator[Catalogue]:
+    """The catalogue in the state dir; scanned first when it has never been scanned."""
+    new = not config.catalogue_path.exists()
+    catalogue = Catalogue(path=config.catalogue_path)
+    try:
+        if scan_if_new and (new or catalogue.recovered_from is not None):
+            logger.info("no catalogue yet: scanning the library first")
+            _log_report(scan(config, catalogue))
+        yield catalogue
+    finally:
+        catalogue.close()
+
+
+def scan(config: Config, catalogue: Catalogue) -> ScanReport:
+    lib = config.library
+    return catalogue.scan(
+        music_dirs=lib.music_dirs, playlist_dirs=lib.playlist_dirs, podcast_dirs=lib.podcast_dirs
+    )
+
+
+def scan_library(config: Config) -> int:
+    """`assistant library scan`: bring the catalogue up to date and say what changed."""
+    with open_catalogue(config, scan_if_new=False) as catalogue:
+        report = scan(config, catalogue)
+        _log_report(report)
+        tracks = len(catalogue.tracks())
+    print(
+        f"{tracks} tracks: {report.added} added, {report.updated} updated, "
+        f"{report.removed} removed, {report.unchanged} unchanged, "
+        f"{len(report.failed)} unreadable, {len(report.dangling)} dangling playlist entries "
+        f"({report.seconds:.1f} s)"
+    )
+    return 0
+
+
+def _log_report(report: ScanReport) -> None:
+    for path, reason in report.failed:
+        logger.warning("unreadable, skipped: %s (%s)", path, reason)
+    for playlist, entry in report.dangling:
+        logger.warning("playlist %s: entry not in the library: %s", playlist, entry)
+
+
+def build_matcher(
+    config: Config, catalogue: Catalogue, intents: IntentSet | None = None
+) -> Matcher:
+    """The matcher with name indexes built from the catalogue; rebuild on a new generation."""
+    entities = build_entities(
+        tracks=catalogue.tracks(),
+        playlists=[p.name for p in catalogue.playlists()],
+        podcasts=catalogue.shows(),
+        stations=[s.name for s in config.radio.stations],
+    )
+    return Matcher(intents=intents or load_intents(intents_dir(config)), entities=entities)
+
+
+def result_json(text: str, result: IntentResult | None) -> dict[str, Any]:
+    """The `assistant parse --json` object for one utterance."""
+    if result is None:
+        return {"text": text, "intent": None, "slots": {}, "confidence": 0.0, "unresolved": {}}
+    out: dict[str, Any] = {
+        "text": text,
+        "intent": result.intent,
+        "slots": dict(result.slots),
+        "confidence": result.confidence,
+        "unresolved": dict(result.unresolved),
+    }
+    if result.choices:
+        out["choices"] = [dict(c) for c in result.choices]
+    return out
+
+
+def describe(text: str, result: IntentResult | None) -> str:
+    """One readable line for `assistant parse` without --json."""
+    if result is None:
+        return f"{text!r}: no match"
+    slots = " ".join(f"{k}={v!r}" for k, v in result.slots.items())
+    extra = "".join(f" {k}=?{v!r}" for k, v in result.unresolved.items())
+    if result.choices:
+        extra += " (which: " + " / ".join(", ".join(map(str, c.values())) for c in result.choices)
+        extra += ")"
+    return f"{text!r}: {result.intent} {slots}{extra} [{result.confidence:.2f}]".replace("  ", " ")
+
+
+def parse_commands(config: Config, *, text: str | None, as_json: bool) -> int:
+    """`assistant parse`: understand one command, or one per line of stdin."""
+    with open_catalogue(config) as catalogue:
+        matcher = build_matcher(config, catalogue)
+    lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
+    for line in lines:
+        if text is None and not line.strip():
+            continue
+        result = matcher.match(line)
+        if as_json:
+            print(json.dumps(result_json(line, result), ensure_ascii=False), flush=True)
+        else:
+            print(describe(line, result), flush=True)
+    return 0

@@ -1,0 +1,76 @@
+"""Config loading: defaults, every error at once with key path and line, path handling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Config, find_config, load_config, parse_config
+from assistant.errors import ConfigError
+
+
+def test_example_config_loads() -> None:
+    config = load_config(Path(__file__).resolve().parent.parent / "config.yaml")
+    assert isinstance(config, Config)
+    assert config.wake.phrase == "hey speaker"
+
+
+def test_empty_file_gives_defaults(tmp_path: Path) -> None:
+    config = parse_config("", source=tmp_path / "c.yaml")
+    assert config.player.volume == Config().player.volume
+    assert config.state_dir.is_absolute()
+
+
+def test_all_errors_reported_with_lines(tmp_path: Path) -> None:
+    text = (
+        "player:\n"
+        "  volume: 150\n"
+        "  volme_step: 3\n"
+        "radio:\n"
+        "  stations:\n"
+        "    - {name: Jazz, url: 'http://x'}\n"
+        "    - {name: X}\n"
+        "wake:\n"
+        "  mode: sometimes\n"
+        "speech: [1, 2]\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, source=tmp_path / "c.yaml")
+    message = str(err.value)
+    assert "line 2: player.volume: must be 0..100, got 150" in message
+    assert "line 3: player.volme_step: unknown key (did you mean 'volume_step'?)" in message
+    assert "line 7: radio.stations[1]: missing required key 'url'" in message
+    assert "line 9: wake.mode: must be one of phrase, none, got 'sometimes'" in message
+    assert "line 10: speech: must be a mapping of keys" in message
+
+
+def test_not_yaml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        parse_config("player: [unclosed\n", source=tmp_path / "c.yaml")
+
+
+def test_relative_paths_are_relative_to_the_config(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "config.yaml"
+    path.parent.mkdir()
+    path.write_text("state_dir: state\nlibrary:\n  music_dirs: [~/Tunes, music]\n")
+    config = load_config(path)
+    assert config.state_dir == tmp_path / "sub" / "state"
+    assert config.library.music_dirs == (Path("~/Tunes").expanduser(), tmp_path / "sub" / "music")
+    assert config.source == path
+
+
+def test_find_config_prefers_explicit_then_cwd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert find_config(None) is None
+    (tmp_path / "config.yaml").write_text("")
+    assert find_config(None) == Path("config.yaml")
+    assert find_config(tmp_path / "other.yaml") == tmp_path / "other.yaml"
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read config"):
+        load_config(tmp_path / "nope.yaml")
