@@ -173,7 +173,8 @@ class Database:
                 conn.execute(f"PRAGMA user_version={version + 1}")
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
             logger.info("library database %s migrated to schema %d", self.path, version + 1)
             version += 1
@@ -223,7 +224,9 @@ class Database:
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                # SQLite rolls back by itself after some errors (SQLITE_FULL among them).
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
             else:
                 try:
