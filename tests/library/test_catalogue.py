@@ -7,6 +7,7 @@ import os
 import shutil
 import sqlite3
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -341,3 +342,33 @@ def test_unusable_location_is_a_library_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(LibraryError, match=str(blocker)):
         Catalogue(path=blocker / "assistant.sqlite3")
+
+
+def test_podcast_folder_inside_the_music_folder_is_not_music(tmp_path: Path) -> None:
+    lib = make_library(tmp_path / "lib")
+    inside = lib.music_dir / "Podcasts"
+    lib.podcast_dir.rename(inside)
+    with Catalogue(path=tmp_path / "s.sqlite3") as cat:
+        report = cat.scan(music_dirs=[lib.music_dir], playlist_dirs=[], podcast_dirs=[inside])
+        assert report.added == len(TRACKS) + N_EPISODES
+        assert len(cat.tracks()) == len(TRACKS)
+        assert cat.shows() == sorted(PODCASTS, key=str.casefold)
+
+
+def test_scan_on_a_second_connection_does_not_block_history(
+    fixture_library: FixtureLibrary, tmp_path: Path
+) -> None:
+    from assistant.library.history import History
+
+    db = tmp_path / "s.sqlite3"
+    results: list[bool] = []
+    with Catalogue(path=db) as loop_side, Catalogue(path=db) as worker_side:
+        history = History(catalogue=loop_side)
+        scanning = threading.Thread(target=_scan, args=(worker_side, fixture_library))
+        scanning.start()
+        while scanning.is_alive() or not results:
+            results.append(history.save_position("/p/episode.mp3", float(len(results))))
+        scanning.join(timeout=120)
+        assert all(results)
+        assert len(loop_side.tracks()) == len(TRACKS)
+        assert history.position("/p/episode.mp3") == float(len(results) - 1)
