@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from assistant.library.models import Episode, Track
-from assistant.library.store import _TRACK_COLUMNS, Catalogue
+from assistant.library.store import TRACK_COLUMNS, Catalogue
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class History:
     def most_played(self, limit: int) -> list[tuple[Track, int]]:
         """The most played tracks with their counts, most first (most recent first on a tie)."""
         sql = (
-            f"SELECT {_TRACK_COLUMNS}, COUNT(*) AS n FROM plays p "
+            f"SELECT {TRACK_COLUMNS}, COUNT(*) AS n FROM plays p "
             "JOIN tracks t ON t.path = p.location "
             f"WHERE p.ended IN {_COUNTED} GROUP BY t.id "
             "ORDER BY n DESC, MAX(p.started_at) DESC LIMIT ?"
@@ -130,7 +130,7 @@ class History:
     def never_played(self, limit: int) -> list[Track]:
         """Tracks never started at all (not even skipped), oldest in the catalogue first."""
         sql = (
-            f"SELECT {_TRACK_COLUMNS} FROM tracks t WHERE NOT EXISTS "
+            f"SELECT {TRACK_COLUMNS} FROM tracks t WHERE NOT EXISTS "
             "(SELECT 1 FROM plays p WHERE p.location = t.path AND p.ended != 'error') "
             "ORDER BY t.id LIMIT ?"
         )

@@ -16,7 +16,7 @@ from assistant.library.models import Episode, Playlist, ScanReport, Track
 
 logger = logging.getLogger(__name__)
 
-_TRACK_COLUMNS = (
+TRACK_COLUMNS = (
     "t.id, t.path, t.title, t.artist, t.album_artist, t.album, t.genre, t.track_no, t.duration, "
     "t.year"
 )
@@ -94,7 +94,7 @@ class Catalogue:
         return int(row[0])
 
     def _tracks(self, where: str, params: Sequence[Any], order: str) -> list[Track]:
-        sql = f"SELECT {_TRACK_COLUMNS} FROM tracks t {where} ORDER BY {order}"
+        sql = f"SELECT {TRACK_COLUMNS} FROM tracks t {where} ORDER BY {order}"
         with self.database.read() as conn:
             return [_track(r) for r in conn.execute(sql, params)]
 
@@ -185,7 +185,7 @@ class Catalogue:
     def playlist_tracks(self, playlist_id: int) -> list[Track]:
         """The playlist's tracks in file order (a track may appear more than once)."""
         sql = (
-            f"SELECT {_TRACK_COLUMNS} FROM playlist_entries e JOIN tracks t ON t.id = e.track_id "
+            f"SELECT {TRACK_COLUMNS} FROM playlist_entries e JOIN tracks t ON t.id = e.track_id "
             "WHERE e.playlist_id = ? ORDER BY e.position"
         )
         with self.database.read() as conn:

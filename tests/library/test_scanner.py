@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import wave
 from pathlib import Path
 
@@ -126,3 +127,21 @@ def test_only_a_full_date_orders_episodes() -> None:
     assert scanner.parse_day("2023") is None
     assert scanner.parse_day("2023-10-08") == 1_696_723_200.0
     assert scanner.parse_day("2023-02-30") is None
+
+
+@pytest.mark.parametrize("ext", ["mp3", "flac", "ogg", "opus", "m4a"])
+def test_album_artist_in_every_tag_format(
+    fixture_library: FixtureLibrary, tmp_path: Path, ext: str
+) -> None:
+    import mutagen
+
+    source = next(p for t, p in fixture_library.tracks.items() if t.ext == ext)
+    path = tmp_path / "Music" / "X" / "Y" / source.name
+    path.parent.mkdir(parents=True)
+    shutil.copy(source, path)
+    audio = mutagen.File(path, easy=True)
+    audio["albumartist"] = "Various Artists"
+    audio["artist"] = "Björk"
+    audio.save()
+    tags = scanner.read_tags(str(path), root=str(tmp_path / "Music"))
+    assert (tags.artist, tags.album_artist) == ("Björk", "Various Artists")
