@@ -25,6 +25,14 @@ logger = logging.getLogger(__name__)
 
 _GAP_S = 0.25
 """A jump in chunk timestamps bigger than this is a gap in capture (e.g. a re-opened device)."""
+_ONSET_LOOKBACK_S = 0.6
+"""How far before the VAD's decision the energy onset of the speech is looked for: neural
+detectors need a few frames of context, so their probability rises after the first phoneme."""
+_ONSET_MARGIN_DB = 3.0
+"""How far above the noise floor a frame counts as part of the onset: well clear of the frame
+to frame spread of steady noise (under 1 dB for 10 ms of white noise)."""
+_ONSET_GAP_S = 0.2
+"""Quiet stretch that still belongs to the onset (a plosive closure, a weak syllable)."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,8 @@ class _State(Enum):
 
 
 class NoiseFloor:
-    """A low percentile of frame energies over the last few seconds, in dB."""
+    """A low percentile of frame energies over the last few seconds, in dB, and how much the
+    background fluctuates above it."""
 
     def __init__(self, *, window_s: float, percentile: float, frame_s: float) -> None:
         self._values: deque[float] = deque(maxlen=max(1, int(window_s / frame_s)))
@@ -78,12 +87,15 @@ class NoiseFloor:
         self._min_frames = max(1, int(0.5 / frame_s))
         self._since_update = 0
         self._floor: float | None = None
+        self._spread = 0.0
 
     def update(self, energy_db: float) -> None:
         self._values.append(energy_db)
         self._since_update += 1
         if self._since_update >= 10 and len(self._values) >= self._min_frames:
-            self._floor = float(np.percentile(self._values, self._percentile))
+            low, high = np.percentile(self._values, [self._percentile, 80.0])
+            self._floor = float(low)
+            self._spread = float(high - low)
             self._since_update = 0
 
     @property
@@ -91,9 +103,15 @@ class NoiseFloor:
         """None until half a second has been heard."""
         return self._floor
 
+    @property
+    def spread_db(self) -> float:
+        """80th minus floor percentile: small for a fan, large for music (or speech)."""
+        return self._spread
+
     def clear(self) -> None:
         self._values.clear()
         self._floor = None
+        self._spread = 0.0
         self._since_update = 0
 
 
@@ -134,6 +152,9 @@ class Endpointer:
         self._pre_roll = max(1, round(pre_roll_ms / 1000.0 / frame_s))
         self._start_window = max(1, round(start_window_ms / 1000.0 / frame_s))
         self._min_speech = max(1, min(self._start_window, round(min_speech_ms / 1000.0 / frame_s)))
+        self._lookback = round(_ONSET_LOOKBACK_S / frame_s)
+        self._onset_gap = round(_ONSET_GAP_S / frame_s)
+        self._powers: deque[float] = deque(maxlen=3)
         self._floor = NoiseFloor(window_s=floor_window_s, percentile=20.0, frame_s=frame_s)
         self._resampler: Resampler | None = None
         self._expected_ts: float | None = None
@@ -143,6 +164,7 @@ class Endpointer:
         """Forget everything heard (the VAD too)."""
         self.vad.reset()
         self._floor.clear()
+        self._powers.clear()
         self._resampler = None
         self._expected_ts = None
         self._restart_stream(0.0)
@@ -154,10 +176,15 @@ class Endpointer:
 
     def _to_idle(self) -> None:
         self._state = _State.IDLE
-        self._recent: deque[tuple[float, bytes, bool]] = deque(
-            maxlen=max(self._pre_roll, self._start_window)
+        # (time, frame, is speech, stands out above the noise floor)
+        self._recent: deque[tuple[float, bytes, bool, bool]] = deque(
+            maxlen=self._pre_roll + self._lookback + self._start_window
         )
         self._audio: list[bytes] = []
+        # The reported end: the last speech frame that also stands out above the noise floor.
+        # A lone noise frame the VAD let through keeps the utterance open a little longer but
+        # does not move its end.
+        self._confirmed_end = 0.0
         self._audio_start = 0.0
         self._start = 0.0
         self._last_speech_end = 0.0
@@ -225,37 +252,65 @@ class Endpointer:
         self._pending_ts += usable / 2 / VAD_RATE
         return events
 
-    def _is_speech(self, frame: bytes) -> bool:
+    def _classify(self, frame: bytes) -> tuple[bool, bool]:
+        """(is speech, stands out above the room's noise floor) for one frame."""
         probability = self.vad.probability(frame)
         x = np.frombuffer(frame, dtype="<i2").astype(np.float64)
-        energy = float(10.0 * np.log10(np.mean(x * x) + 1.0))
+        power = float(np.mean(x * x))
+        energy = float(10.0 * np.log10(power + 1.0))
+        # Onsets and ends are judged on energy over 30 ms: single 10 ms frames of noise
+        # (pink noise, music) jump by several dB.
+        self._powers.append(power)
+        smoothed = float(10.0 * np.log10(sum(self._powers) / len(self._powers) + 1.0))
         floor = self._floor.db
         self._floor.update(energy)
-        loud_enough = floor is None or energy >= floor + self.floor_margin_db
-        return probability >= self.threshold and loud_enough
+        if floor is None:
+            return probability >= self.threshold, False
+        loud = energy >= floor + self.floor_margin_db
+        # Onset frames must stand out from the background's own ups and downs.
+        onset_margin = max(_ONSET_MARGIN_DB, self._floor.spread_db + 1.0)
+        return probability >= self.threshold and loud, smoothed >= floor + onset_margin
+
+    def _onset(self, frames: list[tuple[float, bytes, bool, bool]], first_speech: int) -> int:
+        """Index of where the speech really began: the VAD's first speech frame, moved back
+        over frames that stand out above the noise floor (short gaps allowed)."""
+        onset = first_speech
+        gap = 0
+        for i in range(first_speech - 1, max(-1, first_speech - 1 - self._lookback), -1):
+            if frames[i][3]:
+                onset, gap = i, 0
+            else:
+                gap += 1
+                if gap > self._onset_gap:
+                    break
+        return onset
 
     def _on_frame(self, t: float, frame: bytes) -> EndpointEvent | None:
-        speech = self._is_speech(frame)
+        speech, loud = self._classify(frame)
         frame_end = t + self._frame_s
         if self._state is _State.IDLE:
-            self._recent.append((t, frame, speech))
-            window = list(self._recent)[-self._start_window :]
-            if sum(1 for _, _, s in window if s) < self._min_speech:
+            self._recent.append((t, frame, speech, loud))
+            recent = list(self._recent)
+            window = recent[-self._start_window :]
+            if sum(1 for item in window if item[2]) < self._min_speech:
                 return None
             self._state = _State.SPEECH
-            self._start = next(ts for ts, _, s in window if s)
-            pre_roll = list(self._recent)[-self._pre_roll :]
-            # Keep pre-roll before the first speech frame, and everything after it.
-            kept = [(ts, f) for ts, f, _ in self._recent if ts >= self._start]
-            before = [(ts, f) for ts, f, _ in pre_roll if ts < self._start]
-            frames = before[-self._pre_roll :] + kept
-            self._audio_start = frames[0][0]
-            self._audio = [f for _, f in frames]
+            first_speech = len(recent) - len(window)
+            while not recent[first_speech][2]:
+                first_speech += 1
+            onset = self._onset(recent, first_speech)
+            self._start = recent[onset][0]
+            kept = recent[max(0, onset - self._pre_roll) :]
+            self._audio_start = kept[0][0]
+            self._audio = [item[1] for item in kept]
             self._last_speech_end = frame_end
+            self._confirmed_end = frame_end
             logger.debug("speech started at %.2f s", self._start)
             return SpeechStarted(start=self._start, detected_at=time.monotonic())
         if self._state is _State.SPEECH:
             self._audio.append(frame)
+            if speech and loud:
+                self._confirmed_end = frame_end
             if speech:
                 self._last_speech_end = frame_end
             if frame_end - self._last_speech_end >= self.trailing_silence_s:
@@ -269,7 +324,7 @@ class Endpointer:
                 self._last_speech_end = frame_end
                 return event
             return None
-        # COOLDOWN
+        # COOLDOWN: a capped utterance is not followed by another until the speaker pauses.
         if speech:
             self._last_speech_end = frame_end
         elif frame_end - self._last_speech_end >= self.trailing_silence_s:
@@ -277,7 +332,7 @@ class Endpointer:
         return None
 
     def _finish(self, *, capped: bool) -> Utterance:
-        end = self._start + self.max_utterance_s if capped else self._last_speech_end
+        end = self._start + self.max_utterance_s if capped else self._confirmed_end
         audio = AudioChunk(
             samples=b"".join(self._audio), rate=VAD_RATE, timestamp=self._audio_start
         )

@@ -1,0 +1,164 @@
+"""The endpointer on real espeak-ng speech, in silence, noise and music."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.audio.base import Vad
+from assistant.audio.endpoint import Endpointer, SpeechStarted, Utterance
+from assistant.audio.files import FileSource
+from assistant.audio.vad import EnergyVad, create_vad
+from assistant.audio.vad_micro import MicroVad
+from tests.audio import signals as S
+
+TOLERANCE_S = 0.2
+VADS: dict[str, Callable[[], Vad]] = {"micro": MicroVad, "energy": EnergyVad}
+
+
+def _endpointer(vad: str, **kwargs: float) -> Endpointer:
+    options: dict[str, float] = {"trailing_silence_ms": 700, "max_utterance_s": 8.0, **kwargs}
+    return Endpointer(vad=VADS[vad](), **options)  # type: ignore[arg-type]
+
+
+def _run(ep: Endpointer, audio: S.Signal, *, rate: int = S.RATE) -> list[Utterance]:
+    if rate != S.RATE:
+        from assistant.audio.base import AudioChunk
+        from assistant.audio.resample import resample
+
+        audio = np.frombuffer(
+            resample(AudioChunk(S.to_int16(audio), S.RATE), rate).samples, dtype="<i2"
+        ).astype(np.float64)
+    return list(ep.utterances(S.chunks_of(audio, rate=rate)))
+
+
+def _noise(kind: str, rng: np.random.Generator) -> S.Signal | None:
+    return {"none": None, "white": S.white(12, rng), "music": S.music(12, rng)}[kind]
+
+
+@pytest.mark.parametrize("vad", ["micro", "energy"])
+@pytest.mark.parametrize("noise", ["none", "white", "music"])
+@pytest.mark.parametrize(
+    ("voice", "speed"), [("en-us", 170), ("en-gb", 170), ("en+f3", 150), ("en-us", 230)]
+)
+def test_one_command_found_with_accurate_bounds(
+    vad: str, noise: str, voice: str, speed: int
+) -> None:
+    rng = np.random.default_rng(11)
+    speech = S.speak("play something by the beatles", voice=voice, speed=speed)
+    scene = S.scene([speech], gaps_s=[2.0, 2.0], noise=_noise(noise, rng), snr_db=10, rng=rng)
+    found = _run(_endpointer(vad), scene.audio)
+    assert len(found) == 1
+    (start, end), u = scene.segments[0], found[0]
+    assert u.start == pytest.approx(start, abs=TOLERANCE_S)
+    assert u.end == pytest.approx(end, abs=TOLERANCE_S)
+    assert not u.capped
+
+
+@pytest.mark.parametrize("vad", ["micro", "energy"])
+def test_two_commands_a_moment_apart_are_two_utterances(vad: str) -> None:
+    rng = np.random.default_rng(5)
+    first = S.speak("play something by the beatles", voice="en-gb")
+    second = S.speak("turn it down", voice="en+f3")
+    scene = S.scene([first, second], gaps_s=[1.5, 1.5, 1.5], noise=S.white(12, rng), rng=rng)
+    found = _run(_endpointer(vad), scene.audio)
+    assert len(found) == 2
+    for (start, end), u in zip(scene.segments, found, strict=True):
+        assert u.start == pytest.approx(start, abs=TOLERANCE_S)
+        assert u.end == pytest.approx(end, abs=TOLERANCE_S)
+
+
+@pytest.mark.parametrize("vad", ["micro", "energy"])
+@pytest.mark.parametrize("kind", ["white", "pink", "music"])
+def test_noise_or_music_alone_is_no_utterance(vad: str, kind: str) -> None:
+    rng = np.random.default_rng(3)
+    make = {"white": S.white, "pink": S.pink, "music": S.music}[kind]
+    loud = make(20.0, rng) * 3000  # about -21 dBFS: louder than most speech in a room
+    assert _run(_endpointer(vad), loud) == []
+
+
+def test_fan_switching_on_is_not_speech_and_speech_over_it_is() -> None:
+    """The noise floor follows a new steady sound, and speech above it still counts."""
+    rng = np.random.default_rng(8)
+    speech = S.speak("what's playing", voice="en-us")
+    quiet = S.scene([speech], gaps_s=[6.0, 1.5], rng=rng)
+    fan = np.zeros_like(quiet.audio)
+    on = int(2.0 * S.RATE)  # the fan starts 2 s in, 4 s before the command
+    level = S.rms(speech[int(S.speech_bounds(speech)[0] * S.RATE) :]) / 10 ** (10 / 20)
+    fan[on:] = S.pink(len(fan[on:]) / S.RATE + 1, rng)[: len(fan) - on] * level
+    found = _run(Endpointer(vad=create_vad("auto")), quiet.audio + fan)
+    assert len(found) == 1
+    assert found[0].start == pytest.approx(quiet.segments[0][0], abs=TOLERANCE_S)
+    assert found[0].end == pytest.approx(quiet.segments[0][1], abs=TOLERANCE_S)
+
+
+@pytest.mark.parametrize("vad", ["micro", "energy"])
+def test_long_speech_is_capped_once(vad: str) -> None:
+    rng = np.random.default_rng(2)
+    speech = S.speak(
+        "play the whole collection of songs from the nineteen sixties and seventies that "
+        "my grandmother used to sing in the kitchen on sunday mornings",
+        voice="en-us",
+    )
+    assert len(speech) / S.RATE > 5
+    scene = S.scene([speech], gaps_s=[1.5, 1.5], rng=rng)
+    found = _run(_endpointer(vad, max_utterance_s=2.0), scene.audio)
+    # Speech goes on after the cut, but no second utterance starts until there is silence.
+    assert len(found) == 1
+    u = found[0]
+    assert u.capped
+    assert u.end - u.start == pytest.approx(2.0)
+    assert u.start == pytest.approx(scene.segments[0][0], abs=TOLERANCE_S)
+
+
+def test_events_pre_roll_and_audio() -> None:
+    rng = np.random.default_rng(4)
+    speech = S.speak("skip this song", voice="en-gb")
+    scene = S.scene([speech], gaps_s=[2.0, 2.0], rng=rng)
+    ep = Endpointer(vad=MicroVad(), trailing_silence_ms=500, pre_roll_ms=300)
+    events = [e for c in S.chunks_of(scene.audio) for e in ep.process(c)] + ep.flush()
+    assert [type(e) for e in events] == [SpeechStarted, Utterance]
+    started, u = events
+    assert isinstance(started, SpeechStarted) and isinstance(u, Utterance)
+    assert started.start == u.start
+    assert started.detected_at <= u.ended_at
+    assert u.audio.rate == 16000 and u.audio.channels == 1
+    # 300 ms of pre-roll before the first speech frame; the utterance runs to the decision.
+    assert u.start - u.audio.timestamp == pytest.approx(0.3, abs=0.011)
+    assert u.audio.timestamp + u.audio.seconds - u.end == pytest.approx(0.5, abs=0.011)
+    # The audio is the speech itself: it lines up with the clean clip, sample for sample.
+    got = np.frombuffer(u.audio.samples, dtype="<i2").astype(np.float64)
+    offset = round(u.audio.timestamp * S.RATE)
+    original = scene.audio[offset : offset + len(got)]
+    assert np.max(np.abs(got - original)) <= 1.0
+
+
+def test_utterance_is_closed_at_end_of_file(tmp_path: Path) -> None:
+    # espeak's own 22.05 kHz file, no silence after the speech: the end of input ends it.
+    speech = S.speak("turn it down", voice="en-us")
+    path = S.write_wav(tmp_path / "cmd.wav", np.concatenate([np.zeros(16000), speech]))
+    ep = Endpointer(vad=MicroVad())
+    found = list(ep.utterances(FileSource(path).chunks()))
+    assert len(found) == 1
+    assert found[0].start == pytest.approx(1.0 + S.speech_bounds(speech)[0], abs=TOLERANCE_S)
+
+
+@pytest.mark.parametrize("rate", [44100, 48000, 8000])
+def test_any_input_rate(rate: int) -> None:
+    rng = np.random.default_rng(6)
+    speech = S.speak("play songs to sing in the car", voice="en+f3")
+    scene = S.scene([speech], gaps_s=[1.5, 1.5], noise=S.pink(10, rng), snr_db=10, rng=rng)
+    found = _run(Endpointer(vad=MicroVad()), scene.audio, rate=rate)
+    assert len(found) == 1
+    assert found[0].start == pytest.approx(scene.segments[0][0], abs=TOLERANCE_S)
+    assert found[0].end == pytest.approx(scene.segments[0][1], abs=TOLERANCE_S)
+
+
+def test_create_vad_falls_back_to_energy_only_when_asked_for_auto() -> None:
+    assert create_vad("energy").name == "energy"
+    assert create_vad("auto").name == "micro"  # installed here
+    with pytest.raises(Exception, match="unknown voice activity detector"):
+        create_vad("bogus")
