@@ -22,14 +22,16 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.config import PlayerConfig
 from assistant.errors import EngineError, PlayerError
 from assistant.player.base import (
+    ClipPlayer,
     EndReason,
     EventSink,
     PlaybackError,
+    Player,
     PlayerStatus,
     PlayState,
     QueueItem,
@@ -523,3 +525,9 @@ class MpvClipPlayer:
         self.stop()
         self._closed = True
         self._mpv.terminate()
+
+
+if TYPE_CHECKING:
+    # mypy proves the engines satisfy the Protocols the rest of the assistant is typed against.
+    def _conforms(player: MpvPlayer, clips: MpvClipPlayer) -> tuple[Player, ClipPlayer]:
+        return player, clips
