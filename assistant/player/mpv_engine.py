@@ -46,6 +46,9 @@ logger = logging.getLogger(__name__)
 RESTART_THRESHOLD_S = 3.0
 """previous() further into a track than this restarts it instead of going back."""
 
+_AO_FAILED = "audio output initialization failed"
+"""mpv's end-file error when the sound output cannot be opened."""
+
 _WANTED_EVENTS = {b"start-file", b"file-loaded", b"end-file", b"log-message", b"shutdown"}
 
 
@@ -211,7 +214,15 @@ class MpvPlayer:
             self._emit(TrackEnded(item=item, reason="error", position=0.0, at=time.time()))
             self._entry = None
             self._errors_in_row += 1
-            if self._errors_in_row >= len(self._queue):
+            if message == _AO_FAILED:
+                # Not this track's fault: every other one would fail the same way.
+                logger.error(
+                    "player: audio output ao=%s audio-device=%s does not work; stopping",
+                    self._config.audio_output,
+                    self._config.audio_device,
+                )
+                self._set_stopped()
+            elif self._errors_in_row >= len(self._queue):
                 logger.warning("player: nothing in the queue could be played; stopping")
                 self._set_stopped()
             elif self._queue.advance(wrap=self._repeat is RepeatMode.ALL):

@@ -438,3 +438,20 @@ def test_missing_libmpv_becomes_an_engine_error() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "libmpv2" in result.stdout
+
+
+def test_a_broken_audio_output_stops_the_queue_after_one_error(
+    events: EventLog, tones: dict[str, Path]
+) -> None:
+    config = PlayerConfig(audio_output="no-such-output")
+    player = MpvPlayer(config=config, on_event=events)
+    try:
+        player.play([item(tones["long_a"], "a"), item(tones["long_b"], "b")])
+        events.ended("a", "error")
+        wait_until(lambda: player.status().state is PlayState.STOPPED)
+        time.sleep(0.5)  # skipping on would have produced b's error by now
+    finally:
+        player.close()
+    errors = [e for e in events.events if isinstance(e, PlaybackError)]
+    assert [e.item.title for e in errors] == ["a"]
+    assert "audio output" in errors[0].message
