@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -188,3 +189,38 @@ def test_source_reopens_when_the_sound_server_comes_back(tmp_path: Path) -> None
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def test_slow_consumer_loses_blocks_but_capture_goes_on(pulse_env: dict[str, str]) -> None:
+    mic = MicrophoneSource(device="pulse", sample_rate=16000, block_ms=10, queue_blocks=3)
+    mic.open()
+    try:
+        # Nobody reads while the callback keeps delivering: the queue must overflow.
+        deadline = time.monotonic() + WAIT_S
+        while mic.dropped_blocks == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert mic.dropped_blocks > 0
+        chunks = mic.chunks()
+        got = [next(chunks) for _ in range(20)]
+        assert all(len(c.samples) == 320 for c in got)
+    finally:
+        mic.close()
+
+
+def test_missing_portaudio_names_the_debian_package(tmp_path: Path) -> None:
+    # What sounddevice itself raises when libportaudio.so cannot be found.
+    (tmp_path / "sounddevice.py").write_text("raise OSError('PortAudio library not found')\n")
+    code = (
+        "from assistant.audio.microphone import MicrophoneSource\n"
+        "from assistant.errors import EngineError\n"
+        "try:\n"
+        "    MicrophoneSource(device='default').open()\n"
+        "except EngineError as exc:\n"
+        "    print('EngineError:', exc)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        ["python3", "-c", code], capture_output=True, text=True, timeout=WAIT_S,
+        env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{root}"},
+    )  # fmt: skip
+    assert "EngineError:" in result.stdout and "libportaudio2" in result.stdout, result.stderr
