@@ -7,7 +7,7 @@ Runs on its own private PulseAudio (tests.virtual_audio) and prints one table:
 
 next to baselines measured in the same run: a fresh `mpv` command-line process and `paplay`
 playing the same file (start of the process -> audible). Peak RSS is this process's
-high-water mark (python + libmpv + both players), or the baseline child's.
+high-water mark (python + libmpv + the players), or the baseline process's own.
 
     python3 bench/bench_player.py [--runs 30]
 """
@@ -19,7 +19,6 @@ import array
 import math
 import os
 import queue
-import resource
 import statistics
 import subprocess
 import sys
@@ -150,8 +149,11 @@ def bench_clip(monitor: Monitor, path: Path, runs: int) -> list[float]:
     return to_sound
 
 
-def bench_command(monitor: Monitor, argv: Callable[[], list[str]], runs: int) -> list[float]:
-    to_sound = []
+def bench_command(
+    monitor: Monitor, argv: Callable[[], list[str]], runs: int
+) -> tuple[list[float], float]:
+    """Latencies of a fresh process each run, and the largest peak RSS (MB) one of them had."""
+    to_sound, peak = [], 0.0
     for _ in range(runs):
         monitor.wait_silence()
         monitor.drain()
@@ -159,14 +161,17 @@ def bench_command(monitor: Monitor, argv: Callable[[], list[str]], runs: int) ->
         proc = subprocess.Popen(argv(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             to_sound.append(monitor.wait_sound(t0))
+            time.sleep(0.3)  # let it play a moment so its memory is that of a playing process
+            # getrusage(RUSAGE_CHILDREN) would count the forked copy of this process instead.
+            peak = max(peak, peak_rss_mb(Path(f"/proc/{proc.pid}/status")))
         finally:
             proc.terminate()
             proc.wait(timeout=10)
-    return to_sound
+    return to_sound, peak
 
 
-def peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
+def peak_rss_mb(status: Path = Path("/proc/self/status")) -> float:
+    for line in status.read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
@@ -207,7 +212,7 @@ def main() -> None:
             rss_player = peak_rss_mb()
             clip = bench_clip(monitor, wav, args.runs)
             rss_both = peak_rss_mb()
-            mpv_cli = bench_command(
+            mpv_cli, mpv_rss = bench_command(
                 monitor,
                 lambda: [
                     "mpv",
@@ -219,8 +224,7 @@ def main() -> None:
                 ],
                 args.runs,
             )
-            child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            paplay = bench_command(monitor, lambda: ["paplay", str(wav)], args.runs)
+            paplay, paplay_rss = bench_command(monitor, lambda: ["paplay", str(wav)], args.runs)
         finally:
             monitor.close()
 
@@ -229,8 +233,8 @@ def main() -> None:
         ("MpvPlayer play() -> started", started, f"{rss_player:.0f}"),
         ("MpvPlayer play() -> audible", audible, f"{rss_player:.0f}"),
         ("MpvClipPlayer play() -> audible (wav)", clip, f"{rss_both:.0f} (both players)"),
-        ("baseline: mpv CLI process -> audible", mpv_cli, f"{child_rss:.0f} (child)"),
-        ("baseline: paplay process -> audible (wav)", paplay, "-"),
+        ("baseline: mpv CLI process -> audible", mpv_cli, f"{mpv_rss:.0f} (that process)"),
+        ("baseline: paplay process -> audible (wav)", paplay, f"{paplay_rss:.0f} (that process)"),
     ]
     print(f"\nplayer latency, {args.runs} runs each, 5 s 44.1 kHz tone, PulseAudio null sink")
     print(f"python before the players: peak RSS {rss_before:.0f} MB\n")
