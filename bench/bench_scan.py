@@ -193,7 +193,7 @@ def _ours(root: str, db: str, out: multiprocessing.Queue[dict[str, float]]) -> N
     result["rss_first"] = _peak_rss_mib()
     r = cat.scan(**dirs)  # type: ignore[arg-type]
     result["nochange"] = r.seconds
-    files = sorted(str(p) for p in (Path(root) / "Music").rglob("*.*"))
+    files = sorted(str(p) for p in (Path(root) / "Music").rglob("*.*") if p.is_file())
     rng = random.Random(3)
     touched = rng.sample(files, max(1, len(files) // 100))
     now = time.time_ns()

@@ -88,7 +88,11 @@ class Catalogue:
             raise LibraryError(f"library scan could not write {self.path}: {exc}") from exc
 
     def generation(self) -> int:
-        """A number that grows whenever a scan changes tracks, episodes or playlists."""
+        """A number that grows whenever a scan changes tracks, episodes or playlists.
+
+        A file that was re-read because its time changed counts as a change even if its tags
+        came back the same; a scan that found nothing new leaves the number alone.
+        """
         with self.database.read() as conn:
             row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         return int(row[0])
