@@ -128,11 +128,16 @@ class _Engine:
         self.default_voice: str = self.engine.getProperty("voice") or ""
         self.errors: list[str] = []
         self.finished = threading.Event()
-        self.completed = False
+        self.cancelled = False
         self.engine.connect("error", self._on_error)
         self.engine.connect("finished-utterance", self._on_finished)
         # A new engine counts itself busy and holds every setProperty() until a run loop has
-        # started once; an empty run releases it.
+        # started once; an empty run releases it. Started while espeak-ng is still busy with
+        # the driver's own settings, that run would leave a pending cancel for our first
+        # sentence.
+        deadline = time.monotonic() + 5.0
+        while self._espeak.IsPlaying() and time.monotonic() < deadline:
+            time.sleep(0.001)
         self.engine.runAndWait()
 
     def _on_error(self, name: object = None, exception: object = None) -> None:
@@ -140,7 +145,8 @@ class _Engine:
 
     def _on_finished(self, name: object = None, completed: object = None) -> None:
         # Called on espeak-ng's own thread once the WAV is written (or the sentence cancelled).
-        self.completed = bool(completed)
+        if not completed:
+            self.cancelled = True
         self.finished.set()
 
     def apply(self, voice: str, rate: int, volume: float, timeout: float) -> None:
@@ -306,10 +312,22 @@ class Pyttsx3Synthesizer:
         return path
 
     def _synthesize(self, e: _Engine, text: str, path: Path) -> None:
+        # pyttsx3's run loop can cancel the sentence it has just started (a stop it remembers
+        # from an earlier loop); a cancelled sentence is simply tried again.
+        for _ in range(3):
+            if self._attempt(e, text, path):
+                return
+            logger.debug("espeak-ng cancelled %r; trying again", text)
+        raise EngineError(f"espeak-ng cancelled {text!r} three times")
+
+    def _attempt(self, e: _Engine, text: str, path: Path) -> bool:
+        """Synthesise once; False when espeak-ng cancelled the sentence."""
         # The engine is shared by every instance in the process: set all of ours each time.
         e.apply(self._voice_id, self._rate, self._volume, self._timeout)
         e.errors.clear()
         e.finished.clear()
+        e.cancelled = False
+        path.unlink(missing_ok=True)
         e.engine.save_to_file(text, str(path))
         with contextlib.redirect_stdout(_DropSaveNotices(sys.stdout)):
             e.engine.runAndWait()
@@ -320,8 +338,7 @@ class Pyttsx3Synthesizer:
                 raise EngineError(f"espeak-ng did not finish {text!r} within {self._timeout:g} s")
         if e.errors:
             raise EngineError(f"espeak-ng failed to speak {text!r}: {'; '.join(e.errors)}")
-        if not e.completed:
-            raise EngineError(f"espeak-ng cancelled {text!r}")
+        return not e.cancelled
 
 
 def check_wav(path: Path, *, text: str, expect_sound: bool) -> None:

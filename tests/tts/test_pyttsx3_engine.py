@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import types
 import wave
@@ -177,3 +179,25 @@ def test_missing_espeak_names_the_debian_packages(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(__import__("sys").modules, "pyttsx3", types.SimpleNamespace(init=init))
     with pytest.raises(EngineError, match="libespeak-ng1"):
         pyttsx3_engine._Engine()
+
+
+FIRST_SENTENCE = """
+import sys
+from pathlib import Path
+from assistant.tts.pyttsx3_engine import Pyttsx3Synthesizer
+Pyttsx3Synthesizer(voice="en-us", rate=170, volume=1.0).synthesize(sys.argv[1], Path(sys.argv[2]))
+"""
+
+
+def test_the_first_sentence_of_a_fresh_process(tmp_path: Path) -> None:
+    # A new engine starts with pending work inside pyttsx3 that used to cancel or misplace
+    # the first sentence now and then: try several fresh processes.
+    root = Path(__file__).resolve().parents[2]
+    for i in range(8):
+        out = tmp_path / f"{i}.wav"
+        subprocess.run(
+            [sys.executable, "-c", FIRST_SENTENCE, ANSWER, str(out)], cwd=root, check=True,
+            timeout=120,
+        )  # fmt: skip
+        params, samples = read(out)
+        assert 1.0 < len(samples) / params.framerate < 6.0
