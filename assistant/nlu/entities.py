@@ -13,13 +13,22 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from assistant.nlu.normalize import normalize, phonetic, spoken_forms, strip_the
+from assistant.nlu.normalize import (
+    normalize,
+    phonetic,
+    spoken_forms,
+    strip_the,
+    vowel_class,
+    word_sound,
+)
 
-# Scores are 0..1. Below SPELLING_CUTOFF / SOUND_CUTOFF a key is not even considered.
+# Below this spelling similarity (0..100) a name is not even considered.
 SPELLING_CUTOFF = 70.0
-SOUND_CUTOFF = 80.0
-# Sound keys of one or two letters say little ("RM", "PNK" is three): they only confirm.
-_MIN_SOUND_KEY = 3
+# Words that carry little of a name and that recognisers swap freely ("in" for "and").
+_LIGHT_WORDS = frozenset({"the", "a", "an", "and", "of", "o", "in", "n", "to", "on", "for"})
+# How much a word said but not in the name, or in the name but not said, costs: a whole
+# word wrong ("cold moon" for "old moon") must not pass for a near spelling.
+WORD_PENALTY = 0.4
 
 
 @dataclass(frozen=True)
@@ -44,20 +53,20 @@ class EntityIndex:
 
     def __init__(self, entities: Iterable[Entity]) -> None:
         self.entities: list[Entity] = []
-        key_ids: dict[str, list[int]] = {}
-        sound_ids: dict[str, list[int]] = {}
+        exact: dict[str, list[int]] = {}
+        fuzzy: dict[str, list[int]] = {}
         for entity in entities:
             index = len(self.entities)
             self.entities.append(entity)
             for form in spoken_forms(entity.value):
-                key_ids.setdefault(form.replace(" ", ""), []).append(index)
-                sound = phonetic(strip_the(form))
-                if len(sound) >= _MIN_SOUND_KEY:
-                    sound_ids.setdefault(sound, []).append(index)
-        self._key_ids = {k: tuple(dict.fromkeys(v)) for k, v in key_ids.items()}
-        self._keys = list(self._key_ids)
-        self._sound_ids = {k: tuple(dict.fromkeys(v)) for k, v in sound_ids.items()}
-        self._sounds = list(self._sound_ids)
+                exact.setdefault(form.replace(" ", ""), []).append(index)
+                fuzzy.setdefault(strip_the(form), []).append(index)
+        self._exact = {key: tuple(dict.fromkeys(ids)) for key, ids in exact.items()}
+        # Fuzzy comparison is on forms without a leading "the" (it would make "the eagles"
+        # look like "the beatles"), spaces removed; their words and sound are kept beside.
+        self._fuzzy_forms = list(fuzzy)
+        self._fuzzy_keys = [form.replace(" ", "") for form in self._fuzzy_forms]
+        self._fuzzy_ids = [tuple(dict.fromkeys(fuzzy[form])) for form in self._fuzzy_forms]
 
     def __len__(self) -> int:
         return len(self.entities)
@@ -67,38 +76,26 @@ class EntityIndex:
         query = normalize(words)
         if not query:
             return []
-        keys = {query.replace(" ", ""), strip_the(query).replace(" ", "")}
         best: dict[int, float] = {}
-        for key in keys:
-            for index in self._key_ids.get(key, ()):
+        for key in (query.replace(" ", ""), strip_the(query).replace(" ", "")):
+            for index in self._exact.get(key, ()):
                 best[index] = 1.0
         if best:
             return self._ranked(best, limit)
-        spelled = strip_the(query).replace(" ", "")
-        sound = phonetic(strip_the(query))
-        spelling_hits: dict[str, float] = {}
-        for key in keys:
-            for choice, score, _ in process.extract(
-                key, self._keys, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF, limit=limit
-            ):
-                spelling_hits[choice] = max(spelling_hits.get(choice, 0.0), score / 100)
-        for choice, spelling in spelling_hits.items():
-            for index in self._key_ids[choice]:
-                best[index] = max(best.get(index, 0.0), spelling)
-        if len(sound) >= _MIN_SOUND_KEY:
-            for choice, score, _ in process.extract(
-                sound, self._sounds, scorer=fuzz.ratio, score_cutoff=SOUND_CUTOFF, limit=limit
-            ):
-                for index in self._sound_ids[choice]:
-                    spelling = self._spelling(spelled, index)
-                    # Sounding alike lifts a near spelling; it never makes up for a far one.
-                    combined = (spelling + score / 100) / 2
-                    best[index] = max(best.get(index, 0.0), min(combined, spelling + 0.1))
+        bare = strip_the(query)
+        sound = phonetic(bare)
+        for _, spelling, position in process.extract(
+            bare.replace(" ", ""),
+            self._fuzzy_keys,
+            scorer=fuzz.ratio,
+            score_cutoff=SPELLING_CUTOFF,
+            limit=limit * 3,
+        ):
+            form = self._fuzzy_forms[position]
+            score = _similarity(bare, sound, form, spelling / 100)
+            for index in self._fuzzy_ids[position]:
+                best[index] = max(best.get(index, 0.0), score)
         return self._ranked(best, limit)
-
-    def _spelling(self, key: str, index: int) -> float:
-        forms = spoken_forms(self.entities[index].value)
-        return max(fuzz.ratio(key, strip_the(f).replace(" ", "")) for f in forms) / 100
 
     def _ranked(self, scores: Mapping[int, float], limit: int) -> list[EntityMatch]:
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
@@ -107,3 +104,39 @@ class EntityIndex:
     def phrases(self) -> list[str]:
         """Every spoken form of every name, for grammar-constrained recognition."""
         return sorted({form for entity in self.entities for form in spoken_forms(entity.value)})
+
+
+def _similarity(query: str, query_sound: str, form: str, spelling: float) -> float:
+    """How well spoken words fit one way of saying a name (both without a leading "the").
+
+    Spelling of the whole is the base. Sounding alike lifts a near spelling (the beetles /
+    beatles) but never makes up for a far one; each word without a counterpart on the other
+    side costs WORD_PENALTY times its share of all the words.
+    """
+    sound = fuzz.ratio(query_sound, phonetic(form)) / 100
+    score = max(spelling, min((spelling + sound) / 2, spelling + 0.1))
+    said = [w for w in query.split() if w not in _LIGHT_WORDS]
+    named = [w for w in form.split() if w not in _LIGHT_WORDS]
+    # Words split or joined differently ("dead mouse" / "deadmau5") are compared as a whole.
+    regrouped = len(said) != len(named) and query_sound == phonetic(form)
+    if (said or named) and not regrouped:
+        lonely = sum(not _has_counterpart(w, named) for w in said)
+        lonely += sum(not _has_counterpart(w, said) for w in named)
+        score -= WORD_PENALTY * lonely / (len(said) + len(named))
+    return max(score, 0.0)
+
+
+def _has_counterpart(word: str, others: list[str]) -> bool:
+    """A word matches one of `others` if it sounds the same, or is spelled nearly the same
+    and begins and ends with the same sounds (recognisers rarely get those wrong)."""
+    sound = word_sound(word)
+    for other in others:
+        if other == word:
+            return True
+        other_sound = word_sound(other)
+        if other_sound == sound and vowel_class(other) == vowel_class(word):
+            return True
+        same_ends = other_sound[:1] == sound[:1] and other_sound[-1:] == sound[-1:]
+        if same_ends and fuzz.ratio(word, other) >= 80:
+            return True
+    return False

@@ -72,6 +72,11 @@ class _Candidate:
         return (self.literal_words, -position, self.score)
 
 
+def _upper_bound(sentence: Sentence, literal: int) -> tuple[float, int, int]:
+    """The best rank a parse can reach, before its names are looked up."""
+    return (round(sentence.weight, 3), literal, -_position(PRIORITY, sentence.intent))
+
+
 def _position(order: tuple[str, ...], intent: str) -> int:
     return order.index(intent) if intent in order else len(order)
 
@@ -87,22 +92,33 @@ class Matcher:
         """The best reading of `text`, or None when it is not a command we understand."""
         tokens = normalize(text).split()
         readings = {tuple(tokens), self._strip_skip_words(tokens)}
-        lookups: dict[tuple[str, str], list[EntityMatch]] = {}
-        candidates = [
-            candidate
+        parses = [
+            (sentence, literal, captures)
             for reading in readings
             if reading
             for sentence in self.intents.sentences
             for literal, captures in _matches(
                 sentence.pattern, reading, 0, (), 0, self.intents.lists
             )
-            for candidate in [self._candidate(sentence, literal, captures, lookups)]
         ]
-        if not candidates:
-            return None
-        resolved = [c for c in candidates if not c.unresolved]
-        pool = resolved or candidates
-        best = max(pool, key=_Candidate.rank if resolved else _Candidate.rank_unresolved)
+        # Resolving names is the costly part: go from the most promising parse down and stop
+        # once no remaining parse could beat the best resolved one (names score at most 1).
+        parses.sort(key=lambda p: _upper_bound(p[0], p[1]), reverse=True)
+        lookups: dict[tuple[str, str], list[EntityMatch]] = {}
+        best: _Candidate | None = None
+        unresolved: list[_Candidate] = []
+        for sentence, literal, captures in parses:
+            if best is not None and _upper_bound(sentence, literal) <= best.rank():
+                break
+            candidate = self._candidate(sentence, literal, captures, lookups)
+            if candidate.unresolved:
+                unresolved.append(candidate)
+            elif best is None or candidate.rank() > best.rank():
+                best = candidate
+        if best is None:
+            if not unresolved:
+                return None
+            best = max(unresolved, key=_Candidate.rank_unresolved)
         confidence = best.score
         if best.choices:
             confidence = min(confidence, AMBIGUOUS_CONFIDENCE)

