@@ -61,11 +61,12 @@ class PlayerConfig:
     audio_device: str = "auto"
     """mpv `audio-device`, e.g. alsa/plughw:CARD=Device; auto lets mpv choose."""
     volume: int = field(default=50, metadata=_range(0, 100))
-    """Volume at start, in percent."""
+    """Volume at start, in percent of mpv's scale, which is cubic: 50 is about -18 dB."""
     volume_step: int = field(default=10, metadata=_range(1, 50))
     """Percent points for "turn it up" / "turn it down"."""
     duck_volume: int = field(default=30, metadata=_range(0, 100))
-    """Music volume while the assistant listens or speaks, in percent of the normal volume."""
+    """Music volume while the assistant listens or speaks, in percent of the normal volume
+    (on the same cubic scale: 30 is about -31 dB)."""
     network_timeout: float = field(default=5.0, metadata=_range(0.5, 120))
     """Seconds before a radio stream or podcast URL that does not answer is given up."""
 
@@ -82,6 +83,10 @@ class SpeechConfig:
     volume: float = field(default=1.0, metadata=_range(0.0, 1.0))
     earcons: bool = True
     """Play a short tone when the wake word is heard and when a command is not understood."""
+    earcon_volume: float = field(default=0.5, metadata=_range(0.0, 1.0))
+    """Peak loudness of the earcons."""
+    cache_entries: int = field(default=64, metadata=_range(0, 1000))
+    """Recent spoken sentences kept on disk for instant replay; 0 disables the cache."""
 
 
 @dataclass(frozen=True)
@@ -94,11 +99,16 @@ class AudioConfig:
     """Capture rate in Hz; 0 uses the device's default (often 44100 or 48000)."""
     block_ms: int = field(default=30, metadata=_range(10, 100))
     """Length of one captured chunk in milliseconds."""
+    stall_timeout_s: float = field(default=2.0, metadata=_range(0.5, 30))
+    """No audio for this long means the microphone is gone; it is re-opened."""
 
 
 @dataclass(frozen=True)
 class VadConfig:
     """Voice activity detection and end of speech."""
+
+    engine: Literal["auto", "micro", "energy"] = "auto"
+    """auto uses pymicro-vad when installed, else the built-in energy detector."""
 
     trailing_silence_ms: int = field(default=700, metadata=_range(100, 5000))
     """Silence after speech that ends an utterance."""
@@ -106,6 +116,10 @@ class VadConfig:
     """An utterance is cut off after this many seconds."""
     threshold: float = field(default=0.5, metadata=_range(0.0, 1.0))
     """Speech probability above which a frame counts as speech."""
+    pre_roll_ms: int = field(default=300, metadata=_range(0, 1000))
+    """Audio kept from before speech starts, so the first sound is not cut."""
+    floor_margin_db: float = field(default=6.0, metadata=_range(0, 30))
+    """How far above the room's noise floor speech must be."""
 
 
 @dataclass(frozen=True)
