@@ -24,6 +24,13 @@ ENTITY_TYPES = ("artist", "album", "track", "playlist", "genre", "station", "pod
 @dataclass(frozen=True)
 class Word:
     text: str
+    """The normalised word the matcher compares ("whats")."""
+    spoken: str = ""
+    """The word as a recogniser writes it ("what's"), when that differs."""
+
+    @property
+    def surface(self) -> str:
+        return self.spoken or self.text
 
 
 @dataclass(frozen=True)
@@ -350,7 +357,12 @@ def parse_template(text: str, where: str, rules: Mapping[str, Node]) -> Node:
                 except IntentFileError as exc:
                     raise IntentFileError(f"{where}: {exc}") from exc
             else:
-                items.extend(Word(w) for w in normalize(token).split())
+                words = normalize(token).split()
+                surface = token.lower()
+                if len(words) == 1 and surface != words[0] and surface.isascii():
+                    items.append(Word(words[0], surface))
+                else:
+                    items.extend(Word(w) for w in words)
         return items[0] if len(items) == 1 else Seq(tuple(items))
 
     node = alternatives(None)
