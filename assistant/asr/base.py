@@ -29,14 +29,14 @@ class Grammar:
 
     def words(self) -> set[str]:
         """Every word that can be said."""
-        return {t for alts in self.rules.values() for alt in alts for t in alt if not self.is_ref(t)}
+        return {
+            t for alts in self.rules.values() for alt in alts for t in alt if not self.is_ref(t)
+        }
 
     def expand(self, rule: str | None = None) -> Iterator[str]:
         """Every sentence of the language (can be very many: take what you need)."""
         for alt in self.rules[rule or self.start]:
-            parts = [
-                list(self.expand(t[1:-1])) if self.is_ref(t) else [t] for t in alt
-            ]
+            parts = [list(self.expand(t[1:-1])) if self.is_ref(t) else [t] for t in alt]
             for combo in itertools.product(*parts):
                 yield " ".join(w for w in combo if w)
 
@@ -50,9 +50,15 @@ class Hypothesis:
 
 @dataclass(frozen=True)
 class Transcript:
-    """What was heard in one utterance: the best hypothesis first."""
+    """What was heard in one utterance: the best hypothesis first.
+
+    A recogniser that judges the utterance to be outside its grammar returns no alternatives
+    (so `text` is "" and nothing matches) and keeps what it thought it heard in `rejected`.
+    """
 
     alternatives: tuple[Hypothesis, ...]
+    rejected: str = ""
+    """The best path of an utterance rejected as out of grammar (for logs only)."""
 
     @property
     def text(self) -> str:
@@ -81,4 +87,31 @@ class Recognizer(Protocol):
 
     def set_grammar(self, grammar: Grammar | None) -> None:
         """Constrain recognition to `grammar` (None: free dictation, if the engine can)."""
+        ...
+
+
+@dataclass(frozen=True)
+class WakeEvent:
+    """The wake phrase was heard."""
+
+    when: float
+    """Seconds since the audio source started, at the end of the chunk that completed it."""
+    score: float
+    """0..1, higher is surer (comparable only between events of one detector)."""
+
+
+class WakeDetector(Protocol):
+    """Listens to a continuous stream for the wake phrase."""
+
+    @property
+    def name(self) -> str:
+        """Method and phrase, for logs and `assistant doctor`."""
+        ...
+
+    def process(self, chunk: AudioChunk) -> WakeEvent | None:
+        """Feed audio (any rate); an event when the phrase has just been completed."""
+        ...
+
+    def reset(self) -> None:
+        """Forget audio so far (e.g. after the assistant spoke or a command was handled)."""
         ...

@@ -1,0 +1,298 @@
+"""pocketsphinx: the embedded English recogniser, grammar-constrained, and keyphrase spotting.
+
+The only module that imports pocketsphinx. The model is the one inside the pocketsphinx wheel
+(`en-us`, 16 kHz), so this engine works with nothing installed beyond the package.
+
+Out-of-grammar rejection: a JSGF search always returns some path, so a second decoder runs a
+phone loop (the wheel's phone bigram) over the same audio. Speech the grammar explains scores
+close to, or better than, the free phone loop; other speech scores much worse per frame. An
+utterance is rejected when the grammar's best path is not a whole sentence of the grammar or
+when its score per frame trails the phone loop's by more than `reject_margin`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+from assistant.asr.base import Grammar, Hypothesis, Transcript
+from assistant.asr.g2p import Pronouncer, load_cmudict
+from assistant.asr.grammars import derives
+from assistant.asr.jsgf import jsgf_word, to_jsgf
+from assistant.asr.pcm import PcmAdapter
+from assistant.audio.base import AudioChunk
+from assistant.errors import EngineError
+
+logger = logging.getLogger(__name__)
+
+RATE = 16000
+DEFAULT_REJECT_MARGIN = -3.0
+"""Grammar minus phone-loop score per 10 ms frame (log base 1.0001) below which speech is
+rejected; chosen on bench/bench_asr.py (in-grammar commands vs. other sentences)."""
+_LOG_BASE = math.log(1.0001)  # pocketsphinx's log base: its Python API returns base**score
+_NBEST_TEMPERATURE = 150.0
+"""Score units (log base 1.0001) that make one n-best entry e times likelier than the next."""
+_NBEST_SCAN = 200
+
+
+def _ps() -> Any:
+    try:
+        import pocketsphinx
+    except ImportError as exc:  # the wheel bundles its C library, so only pip can fix this
+        raise EngineError(
+            f"pocketsphinx cannot be loaded ({exc}): install it with `pip install pocketsphinx`"
+        ) from exc
+    return pocketsphinx
+
+
+def model_dir() -> Path:
+    """The en-us model folder inside the pocketsphinx wheel."""
+    return Path(_ps().get_model_path()) / "en-us"
+
+
+def _raw_score(value: float) -> float:
+    """pocketsphinx's integer log score back from the probability its Python API returns."""
+    return math.log(value) / _LOG_BASE if value > 0 else -1e12
+
+
+class PocketsphinxRecognizer:
+    """Recogniser on the embedded en-us model; grammar mode rejects other speech.
+
+    The transcript comes from one pass over the whole utterance at finish(): the model's
+    cepstral mean normalisation is per utterance ("batch"), and streaming with a running mean
+    instead lost most first commands after start-up. With `partials` the audio is also decoded
+    as it comes so accept() returns partial text, at about twice the CPU.
+    """
+
+    def __init__(
+        self,
+        *,
+        grammar: Grammar | None = None,
+        alternatives: int = 5,
+        reject_margin: float = DEFAULT_REJECT_MARGIN,
+        model: Path | None = None,
+        partials: bool = False,
+    ) -> None:
+        ps = _ps()
+        self._model = model or model_dir()
+        self._dict_path = self._model / "cmudict-en-us.dict"
+        self._alternatives = alternatives
+        self._reject_margin = reject_margin
+        try:
+            self._decoder = ps.Decoder(
+                ps.Config(
+                    hmm=str(self._model / "en-us"),
+                    dict=str(self._dict_path),
+                    lm=None,
+                    # Wider beams than the defaults keep rival sentences in the lattice, so
+                    # nbest() has alternatives to give; the grammar keeps the cost small.
+                    beam=1e-80,
+                    wbeam=1e-60,
+                    pbeam=1e-80,
+                    loglevel="FATAL",
+                )
+            )
+            self._phones = ps.Decoder(
+                ps.Config(
+                    hmm=str(self._model / "en-us"),
+                    dict=str(self._dict_path),
+                    lm=None,
+                    allphone=str(self._model / "en-us-phone.lm.bin"),
+                    loglevel="FATAL",
+                )
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise EngineError(
+                f"pocketsphinx could not load its model {self._model}: {exc}"
+            ) from exc
+        self._pronouncer: Pronouncer | None = None
+        self._adapter = PcmAdapter(rate=RATE)
+        self._grammar: Grammar | None = None
+        self._spelling: dict[str, str] = {}
+        self._searches = 0
+        self._search = ""
+        self._in_utterance = False
+        self._partials = partials
+        self._streaming = False
+        self._partial = ""
+        self._buffer = bytearray()
+        self.last_margin: float | None = None
+        """Grammar minus phone-loop score per frame of the last utterance (None: incomplete)."""
+        self.set_grammar(grammar)
+
+    @property
+    def name(self) -> str:
+        mode = f"grammar of {len(self._spelling)} words" if self._grammar else "language model"
+        return f"pocketsphinx {self._model.name} ({mode})"
+
+    def set_grammar(self, grammar: Grammar | None) -> None:
+        if self._in_utterance:
+            self.finish()
+        search = f"s{self._searches}"
+        self._searches += 1
+        try:
+            if grammar is None:
+                self._decoder.add_lm_file(search, str(self._model / "en-us.lm.bin"))
+                self._spelling = {}
+            else:
+                self._spelling = self._add_words(grammar.words())
+                self._decoder.add_jsgf_string(search, to_jsgf(grammar))
+            self._decoder.activate_search(search)
+            # current_search() crashes on a decoder with no search yet: track the name here.
+            if self._search:
+                self._decoder.remove_search(self._search)
+            self._search = search
+        except (RuntimeError, ValueError) as exc:
+            raise EngineError(f"pocketsphinx rejected the grammar: {exc}") from exc
+        self._grammar = grammar
+        logger.info("asr: %s", self.name)
+
+    def _add_words(self, words: set[str]) -> dict[str, str]:
+        """Give every grammar word a dictionary entry; returns JSGF spelling -> grammar word."""
+        spelling = {jsgf_word(w): w for w in words if w}
+        missing = sorted(s for s in spelling if self._decoder.lookup_word(s) is None)
+        if missing:
+            if self._pronouncer is None:
+                self._pronouncer = Pronouncer(lexicon=load_cmudict(self._dict_path))
+            for i, word in enumerate(missing):
+                phones = self._pronouncer.pronounce(spelling[word])
+                # Rebuilding the search structures once, after the last word, is much faster.
+                self._decoder.add_word(word, phones, i == len(missing) - 1)
+            logger.info(
+                "asr: %d words not in the dictionary were given pronunciations: %s",
+                len(missing),
+                ", ".join(missing[:20]),
+            )
+        return spelling
+
+    def pronunciation(self, word: str) -> str | None:
+        """The phones the decoder uses for `word` (for tests and `assistant doctor`)."""
+        phones: str | None = self._decoder.lookup_word(jsgf_word(word))
+        return phones
+
+    def accept(self, chunk: AudioChunk) -> str:
+        data = self._adapter.convert(chunk)
+        self._in_utterance = True
+        self._buffer.extend(data)
+        if not self._partials or not data:
+            return self._partial
+        if not self._streaming:
+            self._decoder.start_utt()
+            self._streaming = True
+        self._decoder.process_raw(data, False, False)
+        hyp = self._decoder.hyp()
+        self._partial = self._words(hyp.hypstr) if hyp is not None else ""
+        return self._partial
+
+    def _decode(self, decoder: Any, pcm: bytes) -> Any:
+        """One whole-utterance pass: batch cepstral mean normalisation needs all the audio."""
+        decoder.start_utt()
+        decoder.process_raw(pcm, False, True)
+        decoder.end_utt()
+        return decoder.hyp()
+
+    def _words(self, hypstr: str) -> str:
+        return " ".join(self._spelling.get(w, w) for w in hypstr.split())
+
+    def finish(self) -> Transcript:
+        if not self._in_utterance:
+            return Transcript(())
+        pcm = bytes(self._buffer) + self._adapter.flush()
+        self._buffer.clear()
+        self._in_utterance = False
+        self._partial = ""
+        if self._streaming:
+            self._decoder.end_utt()
+            self._streaming = False
+        if len(pcm) < RATE // 10:  # under 50 ms: nothing to decode
+            return Transcript(())
+        hyp = self._decode(self._decoder, pcm)
+        if self._grammar is None:
+            return self._free_transcript(hyp)
+        if hyp is None or not hyp.hypstr:
+            return Transcript(())
+        phone_hyp = self._decode(self._phones, pcm)
+        text = self._words(hyp.hypstr)
+        frames = max(self._decoder.n_frames(), 1)
+        phone_score = _raw_score(phone_hyp.score) if phone_hyp is not None else -1e12
+        margin = (_raw_score(hyp.score) - phone_score) / frames
+        complete = derives(self._grammar, text.split())
+        self.last_margin = margin if complete else None
+        if not complete or margin < self._reject_margin:
+            logger.info("asr: rejected %r (complete=%s, margin %.2f)", text, complete, margin)
+            return Transcript((), rejected=text)
+        accept = 1.0 / (1.0 + math.exp(-(margin - self._reject_margin)))
+        return Transcript(self._nbest(text, hyp.score, accept))
+
+    def _nbest(self, best: str, best_score: float, accept: float) -> tuple[Hypothesis, ...]:
+        """Up to `alternatives` distinct whole sentences, confidences summing to `accept`."""
+        scored: dict[str, float] = {best: _raw_score(best_score)}
+        assert self._grammar is not None  # only called in grammar mode
+        for i, entry in enumerate(self._decoder.nbest()):
+            if i >= _NBEST_SCAN or len(scored) >= self._alternatives:
+                break
+            if entry is None:
+                continue
+            text = self._words(entry.hypstr)
+            if text and text not in scored and derives(self._grammar, text.split()):
+                scored[text] = _raw_score(entry.score)
+        top = max(scored.values())
+        weights = {t: math.exp((s - top) / _NBEST_TEMPERATURE) for t, s in scored.items()}
+        total = sum(weights.values())
+        ranked = sorted(weights.items(), key=lambda item: -item[1])
+        return tuple(Hypothesis(t, accept * w / total) for t, w in ranked)
+
+    def _free_transcript(self, hyp: Any) -> Transcript:
+        if hyp is None or not hyp.hypstr:
+            return Transcript(())
+        return Transcript((Hypothesis(hyp.hypstr, min(1.0, max(0.0, hyp.prob))),))
+
+
+class KeyphraseSpotter:
+    """pocketsphinx keyphrase search over a continuous 16 kHz stream."""
+
+    def __init__(self, *, phrase: str, threshold: float, model: Path | None = None) -> None:
+        ps = _ps()
+        self._model = model or model_dir()
+        self.phrase = " ".join(phrase.lower().split())
+        try:
+            self._decoder = ps.Decoder(
+                ps.Config(
+                    hmm=str(self._model / "en-us"),
+                    dict=str(self._model / "cmudict-en-us.dict"),
+                    lm=None,
+                    kws_threshold=threshold,
+                    loglevel="FATAL",
+                )
+            )
+            words = [jsgf_word(w) for w in self.phrase.split()]
+            missing = [w for w in words if self._decoder.lookup_word(w) is None]
+            if missing:
+                pronouncer = Pronouncer(lexicon=load_cmudict(self._model / "cmudict-en-us.dict"))
+                for i, word in enumerate(missing):
+                    self._decoder.add_word(word, pronouncer.pronounce(word), i == len(missing) - 1)
+            self._decoder.add_keyphrase("wake", " ".join(words))
+            self._decoder.activate_search("wake")
+        except (RuntimeError, ValueError) as exc:
+            raise EngineError(f"pocketsphinx could not spot {phrase!r}: {exc}") from exc
+        self._in_utterance = False
+
+    def process(self, pcm: bytes) -> float | None:
+        """Feed 16 kHz mono int16; the detection score (0..1) if the phrase just ended."""
+        if not self._in_utterance:
+            self._decoder.start_utt()
+            self._in_utterance = True
+        self._decoder.process_raw(pcm, False, False)
+        hyp = self._decoder.hyp()
+        if hyp is None:
+            return None
+        score = float(hyp.score)
+        self.reset()
+        return score
+
+    def reset(self) -> None:
+        if self._in_utterance:
+            self._decoder.end_utt()
+            self._in_utterance = False

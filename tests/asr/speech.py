@@ -1,0 +1,78 @@
+"""Synthetic test speech: espeak-ng sentences at 16 kHz with a noise floor and optional noise.
+
+Perfectly clean synthetic audio is unlike any microphone and makes pocketsphinx much worse, so
+every clip gets a -40 dB (re full scale) white-noise floor; `snr_db` adds more noise on top.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import tempfile
+import wave
+from pathlib import Path
+
+import numpy as np
+
+RATE = 16000
+CACHE = Path(tempfile.gettempdir()) / "assistant-test-speech"
+VOICES = ("en-us", "en-us+f3", "en-gb-x-rp", "en-us+m7")
+SPEEDS = (140, 175, 205)
+
+
+def synth(text: str, *, voice: str = "en-us", speed: int = 175) -> np.ndarray:
+    """espeak-ng speech as float32 samples in -1..1 at 16 kHz (cached on disk)."""
+    key = hashlib.sha1(f"{voice}|{speed}|{text}".encode()).hexdigest()[:16]
+    CACHE.mkdir(parents=True, exist_ok=True)
+    out = CACHE / f"{key}.wav"
+    if not out.exists():
+        raw = CACHE / f"{key}.raw.wav"
+        subprocess.run(
+            ["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text],
+            check=True,
+            capture_output=True,
+        )
+        tmp = CACHE / f"{key}.tmp.wav"
+        subprocess.run(
+            ["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(tmp)],
+            check=True,
+            capture_output=True,
+        )
+        tmp.replace(out)
+        raw.unlink()
+    with wave.open(str(out), "rb") as wav:
+        data = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    return data.astype(np.float32) / 32768.0
+
+
+def pad(samples: np.ndarray, before: float = 0.3, after: float = 0.5) -> np.ndarray:
+    """Silence around speech, as a microphone segment cut by a VAD would have."""
+    return np.concatenate(
+        [np.zeros(int(before * RATE), np.float32), samples, np.zeros(int(after * RATE), np.float32)]
+    )
+
+
+def mix(samples: np.ndarray, *, snr_db: float | None = None, seed: int = 0) -> bytes:
+    """16-bit PCM of `samples` with a -40 dBFS noise floor and, optionally, noise at `snr_db`."""
+    rng = np.random.default_rng(seed)
+    out = samples.astype(np.float64)
+    floor = rng.standard_normal(len(out)) * 10 ** (-40 / 20)
+    out = out + floor
+    if snr_db is not None:
+        speech = samples[np.abs(samples) > 1e-4]
+        power = float(np.mean(speech.astype(np.float64) ** 2)) if len(speech) else 1e-6
+        noise = rng.standard_normal(len(out)) * np.sqrt(power / 10 ** (snr_db / 10))
+        out = out + noise
+    return (np.clip(out, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+
+
+def clip(
+    text: str,
+    *,
+    voice: str = "en-us",
+    speed: int = 175,
+    snr_db: float | None = None,
+    seed: int = 0,
+) -> bytes:
+    """One padded utterance as 16 kHz 16-bit PCM bytes."""
+    return mix(pad(synth(text, voice=voice, speed=speed)), snr_db=snr_db, seed=seed)
