@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import sys
@@ -10,7 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from assistant import control, doctor
 from assistant.config import Config, intents_dir, load_config
+from assistant.errors import ControlError
 from assistant.library.models import ScanReport
 from assistant.library.store import Catalogue
 from assistant.nlu.base import IntentResult
@@ -125,3 +128,68 @@ def parse_commands(config: Config, *, text: str | None, as_json: bool) -> int:
         else:
             print(describe(line, result), flush=True)
     return 0
+
+
+def run_ctl(config: Config, args: argparse.Namespace) -> int:
+    """`assistant ctl CMD`: one request to the running daemon; 1 if it is not running or fails."""
+    obj: dict[str, Any] = {"cmd": args.ctl_command}
+    if args.ctl_command == "say":
+        obj["text"] = args.text
+    path = control.socket_path(config.state_dir)
+    try:
+        reply = control.request(path, obj, timeout=args.timeout)
+    except ControlError as exc:
+        print(f"assistant: {exc}", file=sys.stderr)
+        return 1
+    if not reply.get("ok"):
+        print(
+            f"assistant: {reply.get('error', 'the assistant refused the request')}", file=sys.stderr
+        )
+        return 1
+    if getattr(args, "json", False):
+        print(json.dumps(reply, ensure_ascii=False))
+        return 0
+    for line in control.describe_reply(args.ctl_command, reply):
+        print(line)
+    return 0
+
+
+def run_doctor(config_path: Path | None) -> int:
+    """`assistant doctor`: check each part of the installation; 1 if anything failed. Takes the
+    config path, not a Config: a config that does not load is one of the findings."""
+    return doctor.run(config_path)
+
+
+def run_console(config: Config, as_json: bool) -> int:
+    """`assistant console`: typed commands from stdin through dialogue, skills and the player."""
+    from assistant import console
+    from assistant.dialogue import Dialogue
+    from assistant.library.history import History
+    from assistant.player.mpv_engine import MpvPlayer
+    from assistant.skills.events import EventPump
+    from assistant.skills.registry import build_skills
+
+    with open_catalogue(config) as catalogue:
+        intents = load_intents(intents_dir(config))
+        matcher = build_matcher(config, catalogue, intents)
+        history = History(catalogue=catalogue)
+        events = EventPump()
+        player = MpvPlayer(config=config.player, on_event=events.on_event)
+        try:
+            skills = build_skills(
+                player=player,
+                events=events,
+                catalogue=catalogue,
+                history=history,
+                intents=intents,
+                config=config,
+            )
+            dialogue = Dialogue(matcher=matcher, skills=skills, config=config)
+            lines = (line.rstrip("\n") for line in sys.stdin)
+            return console.run(
+                dialogue=dialogue, skills=skills, lines=lines, out=sys.stdout, as_json=as_json
+            )
+        finally:
+            player.close()
+            # Events the player sent while closing (the last TrackEnded) still reach history.
+            events.process_pending()

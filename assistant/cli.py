@@ -32,6 +32,27 @@ def _parser() -> argparse.ArgumentParser:
     parse = sub.add_parser("parse", parents=[common], help="understand typed commands")
     parse.add_argument("--json", action="store_true", help="print one JSON object per command")
     parse.add_argument("text", nargs="?", help="the command; without it, one per line on stdin")
+
+    console = sub.add_parser(
+        "console", parents=[common], help="type commands and hear them played (one per line)"
+    )
+    console.add_argument("--json", action="store_true", help="print one JSON object per command")
+
+    ctl_common = argparse.ArgumentParser(add_help=False, parents=[common])
+    ctl_common.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds to wait for the answer (default 30)"
+    )
+    ctl = sub.add_parser("ctl", help="control the running assistant").add_subparsers(
+        dest="ctl_command", required=True
+    )
+    status = ctl.add_parser("status", parents=[ctl_common], help="what the assistant is doing")
+    status.add_argument("--json", action="store_true", help="print the reply as JSON")
+    say = ctl.add_parser("say", parents=[ctl_common], help="give a command as text")
+    say.add_argument("text", help='the command, e.g. "play something by the beatles"')
+    ctl.add_parser("listen", parents=[ctl_common], help="listen for a command now (no wake word)")
+    ctl.add_parser("stop", parents=[ctl_common], help="stop speaking and playing")
+
+    sub.add_parser("doctor", parents=[common], help="check the installation, one line per part")
     return parser
 
 
@@ -43,11 +64,17 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
+        if args.command == "doctor":
+            return app.run_doctor(args.config)
         config = app.load(args.config)
         if args.command == "library":
             return app.scan_library(config)
         if args.command == "parse":
             return app.parse_commands(config, text=args.text, as_json=args.json)
+        if args.command == "console":
+            return app.run_console(config, as_json=args.json)
+        if args.command == "ctl":
+            return app.run_ctl(config, args)
     except AssistantError as exc:
         print(f"assistant: {exc}", file=sys.stderr)
         return 1
