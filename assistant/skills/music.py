@@ -1,0 +1,186 @@
+"""Music skills: play from the library by name or by taste, rate tracks, shuffle and repeat.
+
+Names in slots are already the library's spelling (the matcher resolved them). A name the
+matcher could not find is answered "I couldn't find ..." and nothing else is played. Artist,
+album, playlist and genre play in catalogue order (album by album, track by track); shuffle is
+the player's switch. "play music" is a shuffled pick from the whole library.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from assistant.library.models import Track
+from assistant.nlu.base import IntentResult
+from assistant.player.base import RepeatMode
+from assistant.skills import recommend
+from assistant.skills.base import (
+    Response,
+    SkillContext,
+    choice_label,
+    join_or,
+    nothing_playing,
+    respond,
+    say,
+    track_item,
+)
+
+logger = logging.getLogger(__name__)
+
+LIBRARY_PICK = 200
+"""How many random tracks "play music" queues."""
+
+
+def _play(ctx: SkillContext, tracks: Sequence[Track]) -> None:
+    ctx.player.play([track_item(t) for t in tracks])
+
+
+def _not_found(ctx: SkillContext, result: IntentResult) -> Response:
+    return respond(ctx, result, "not_found", "not_found")
+
+
+def ask_which(ctx: SkillContext, result: IntentResult) -> Response:
+    """Several library items fit the name: ask, never guess."""
+    labels = [choice_label(c) for c in result.choices]
+    text = say(ctx, result.intent, "which", choices=join_or(labels))
+    return Response(
+        text or f"Which one: {join_or(labels)}?", "ask", result.intent, tuple(result.choices)
+    )
+
+
+def _slot(result: IntentResult, name: str) -> str | None:
+    value = result.slots.get(name)
+    return None if value is None else str(value)
+
+
+def play_playlist(result: IntentResult, ctx: SkillContext) -> Response:
+    name = _slot(result, "playlist")
+    found = [p for p in ctx.catalogue.playlists() if p.name == name]
+    if result.unresolved or not found:
+        return _not_found(ctx, result)
+    tracks = ctx.catalogue.playlist_tracks(found[0].id)
+    if not tracks:
+        return respond(ctx, result, "empty", "nothing")
+    _play(ctx, tracks)
+    return respond(ctx, result, "ok")
+
+
+def play_artist(result: IntentResult, ctx: SkillContext) -> Response:
+    artist = _slot(result, "artist")
+    tracks = ctx.catalogue.tracks_by_artist(artist) if artist and not result.unresolved else []
+    if not tracks:
+        return _not_found(ctx, result)
+    _play(ctx, tracks)
+    return respond(ctx, result, "ok")
+
+
+def play_album(result: IntentResult, ctx: SkillContext) -> Response:
+    album = _slot(result, "album")
+    artist = _slot(result, "artist")
+    tracks = ctx.catalogue.album_tracks(album, artist) if album and not result.unresolved else []
+    if not tracks:
+        return _not_found(ctx, result)
+    _play(ctx, tracks)
+    if artist:
+        return respond(ctx, result, "ok_artist")
+    return respond(ctx, result, "ok")
+
+
+def play_track(result: IntentResult, ctx: SkillContext) -> Response:
+    title = _slot(result, "track")
+    artist = _slot(result, "artist")
+    tracks = ctx.catalogue.tracks_by_title(title, artist) if title and not result.unresolved else []
+    if not tracks:
+        return _not_found(ctx, result)
+    track = tracks[0]
+    _play(ctx, [track])
+    return respond(ctx, result, "ok_artist", track=track.title, artist=track.artist)
+
+
+def play_genre(result: IntentResult, ctx: SkillContext) -> Response:
+    genre = _slot(result, "genre")
+    tracks = ctx.catalogue.genre_tracks(genre) if genre and not result.unresolved else []
+    if not tracks:
+        return _not_found(ctx, result)
+    _play(ctx, tracks)
+    return respond(ctx, result, "ok")
+
+
+def play_music(result: IntentResult, ctx: SkillContext) -> Response:
+    tracks = ctx.catalogue.tracks()
+    if not tracks:
+        dirs = ", ".join(str(d) for d in ctx.config.library.music_dirs)
+        return respond(ctx, result, "empty", "nothing", music_dirs=dirs)
+    tracks = ctx.rng.sample(tracks, min(LIBRARY_PICK, len(tracks)))
+    _play(ctx, tracks)
+    return respond(ctx, result, "ok")
+
+
+def play_mix(result: IntentResult, ctx: SkillContext) -> Response:
+    tracks = recommend.mix(ctx.catalogue, ctx.history, ctx.rng)
+    if not tracks:
+        return respond(ctx, result, "empty", "nothing")
+    _play(ctx, tracks)
+    return respond(ctx, result, "ok")
+
+
+def play_discover(result: IntentResult, ctx: SkillContext) -> Response:
+    tracks = recommend.discover(ctx.catalogue, ctx.history, ctx.rng)
+    if tracks:
+        _play(ctx, tracks)
+        return respond(ctx, result, "ok")
+    tracks = recommend.least_played(ctx.catalogue, ctx.history, ctx.rng)
+    if not tracks:
+        return play_music(result, ctx)
+    _play(ctx, tracks)
+    return respond(ctx, result, "empty")
+
+
+def _current_track(ctx: SkillContext) -> Track | None:
+    status = ctx.player.status()
+    item = status.current
+    if item is None or item.track_id is None or status.state.value == "stopped":
+        return None
+    return ctx.catalogue.track(item.track_id)
+
+
+def play_more_like_this(result: IntentResult, ctx: SkillContext) -> Response:
+    seed = _current_track(ctx)
+    if seed is None:
+        return nothing_playing(ctx, result)
+    tracks = recommend.similar(ctx.catalogue, seed, ctx.rng)
+    if not tracks:
+        return Response(f"I have nothing else like {seed.title}.", "not_found", result.intent)
+    _play(ctx, tracks)
+    return respond(ctx, result, "ok", track=seed.title, artist=seed.artist)
+
+
+def like_track(result: IntentResult, ctx: SkillContext) -> Response:
+    seed = _current_track(ctx)
+    if seed is None:
+        return nothing_playing(ctx, result)
+    ctx.history.like(seed.id)
+    return respond(ctx, result, "ok", track=seed.title, artist=seed.artist)
+
+
+def dislike_track(result: IntentResult, ctx: SkillContext) -> Response:
+    """Recorded, and the track is skipped: nobody wants to hear the rest of it."""
+    seed = _current_track(ctx)
+    if seed is None:
+        return nothing_playing(ctx, result)
+    ctx.history.dislike(seed.id)
+    ctx.player.next()
+    return respond(ctx, result, "ok", track=seed.title, artist=seed.artist)
+
+
+def shuffle(result: IntentResult, ctx: SkillContext) -> Response:
+    on = result.slots.get("state", "on") != "off"
+    ctx.player.set_shuffle(on)
+    return respond(ctx, result, "ok_on" if on else "ok_off")
+
+
+def repeat(result: IntentResult, ctx: SkillContext) -> Response:
+    mode = RepeatMode(str(result.slots.get("mode", "one")))
+    ctx.player.set_repeat(mode)
+    return respond(ctx, result, f"ok_{mode.value}")
