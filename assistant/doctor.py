@@ -36,7 +36,11 @@ class Finding:
     message: str
 
     def line(self) -> str:
-        return f"{self.level.value:<4} {self.check}: {self.message}"
+        # Errors such as ConfigError put each problem on its own line; the report keeps one
+        # line per check so it can be read and grepped.
+        parts = [part.strip() for part in self.message.splitlines() if part.strip()]
+        message = "; ".join(parts).replace(":; ", ": ")
+        return f"{self.level.value:<4} {self.check}: {message}"
 
 
 Check = Callable[[Config], Iterable[Finding]]
@@ -87,11 +91,7 @@ def _check_config(path: Path | None) -> Finding:
     try:
         load_config(path)
     except Exception as exc:
-        # ConfigError lists every bad key on its own line; the report keeps to one line each.
-        problems = "; ".join(part.strip() for part in str(exc).splitlines() if part.strip())
-        return Finding(
-            "config", Level.FAIL, f"{problems} (fix the file; other checks use the defaults)"
-        )
+        return Finding("config", Level.FAIL, f"{exc} (other checks use the defaults)")
     if source is None:
         looked = ", ".join(str(p) for p in DEFAULT_CONFIG_PATHS)
         return Finding(
