@@ -170,17 +170,12 @@ def check_microphone(config: Config) -> Iterable[Finding]:
 
 def vosk_model_problem(path: Path) -> str | None:
     """Why `path` is not a usable vosk model folder, or None if it looks complete."""
+    from assistant.models import check_vosk_model
+
     if not path.exists():
         return f"no vosk model at {path}"
-    if not path.is_dir():
-        return f"{path} is not a folder"
-    missing = [p for p in ("am/final.mdl", "conf/model.conf") if not (path / p).is_file()]
-    graph = path / "graph"
-    if not ((graph / "HCLG.fst").is_file() or (graph / "HCLr.fst").is_file()):
-        missing.append("graph/HCLG.fst or graph/HCLr.fst")
-    if missing:
-        return f"{path} is not a complete vosk model (missing {', '.join(missing)})"
-    return None
+    problem = check_vosk_model(path)
+    return f"{path} is not a vosk model: {problem}" if problem else None
 
 
 _VOSK_HINT = (
