@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from assistant import control, doctor
+from assistant import control, doctor, models
 from assistant.config import Config, intents_dir, load_config
 from assistant.errors import ControlError
 from assistant.library.models import ScanReport
@@ -151,6 +151,26 @@ def run_ctl(config: Config, args: argparse.Namespace) -> int:
         return 0
     for line in control.describe_reply(args.ctl_command, reply):
         print(line)
+    return 0
+
+
+def run_models(config: Config, args: argparse.Namespace) -> int:
+    """`assistant models install|list`: vosk models live in the folder of asr.vosk_model."""
+    models_dir = config.asr.vosk_model.parent
+    if args.models_command == "install":
+        path = models.install_model(args.source, models_dir, force=args.force)
+        print(f"installed {path}")
+        if path != config.asr.vosk_model:
+            where = config.source or "config.yaml"
+            print(f"to use it, set asr.vosk_model: {path} in {where}")
+        return 0
+    found = models.list_models(models_dir)
+    if not found:
+        print(f"no models in {models_dir}")
+    for info in found:
+        state = "ok" if info.valid else f"not usable: {info.reason}"
+        used = " (asr.vosk_model)" if info.path == config.asr.vosk_model else ""
+        print(f"{info.name}: {info.size / 1e6:.0f} MB, {state}{used}")
     return 0
 
 

