@@ -1,0 +1,91 @@
+"""`assistant console --json` end to end: a real config, the library scanned on first use, mpv."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.fixtures.generate import FixtureLibrary
+from tests.fixtures.library_spec import PLAYLISTS
+from tests.skills.support import write_config
+
+CAR = [t.title for t in PLAYLISTS["Songs to Sing in the Car"]]
+
+
+def _console(config: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "console", "--config", str(config), *args],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def test_console_json_script(tmp_path: Path, fixture_library: FixtureLibrary) -> None:
+    config = write_config(tmp_path, fixture_library)
+    script = (
+        "# a comment, then a blank line\n\n"
+        "play songs to sing in the car\n:wait 2\nwhat's playing\nnext\nturn it down\nstop\n"
+        "play hello\nthe one by adele\nplay the rolling stones\n"
+    )
+    done = _console(config, script, "--json")
+    assert done.returncode == 0, done.stderr
+    out: list[dict[str, Any]] = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [o["text"] for o in out] == [
+        "play songs to sing in the car",
+        "what's playing",
+        "next",
+        "turn it down",
+        "stop",
+        "play hello",
+        "the one by adele",
+        "play the rolling stones",
+    ]
+    play, what, nxt, down, stop, hello, adele, stones = out
+    assert play["intent"] == "PlayPlaylist"
+    assert play["slots"] == {"playlist": "Songs to Sing in the Car"}
+    assert play["response"] == "Playing Songs to Sing in the Car."
+    player = play["player"]
+    assert player["state"] == "playing" and player["queue_length"] == len(CAR)
+    assert player["track"]["title"] == CAR[0] and player["track"]["artist"] == "Queen"
+    assert player["track"]["path"].endswith(".ogg")
+    assert {"title", "artist", "album", "path"} <= set(player["track"])
+    assert (player["volume"], player["shuffle"], player["repeat"]) == (50, False, "off")
+
+    current = what["player"]["track"]
+    assert what["intent"] == "WhatIsPlaying"
+    assert what["response"] == f"This is {current['title']} by {current['artist']}."
+    assert nxt["player"]["track"]["title"] == CAR[CAR.index(current["title"]) + 1]
+    assert down["intent"] == "VolumeDown" and down["player"]["volume"] == 40
+    assert stop["player"]["state"] == "stopped"
+
+    assert hello["response"] == "Which one: Hello by Adele or Hello by Lionel Richie?"
+    assert hello["player"]["state"] == "stopped"
+    assert adele["response"] == "Playing Hello by Adele."
+    assert adele["player"]["track"]["artist"] == "Adele"
+    assert stones["response"] == "I couldn't find the rolling stones in your library."
+    assert stones["player"]["track"]["artist"] == "Adele"
+
+    # What was heard is in the history: the first track started during the wait and ended.
+    db = sqlite3.connect(tmp_path / "state" / "assistant.sqlite3")
+    rows = db.execute("SELECT location, ended FROM plays ORDER BY started_at").fetchall()
+    db.close()
+    assert rows and rows[0][0] == player["track"]["path"]
+    assert {reason for _, reason in rows} <= {"finished", "skipped", "stopped"}
+
+
+def test_console_readable_and_bad_wait(tmp_path: Path, fixture_library: FixtureLibrary) -> None:
+    config = write_config(tmp_path, fixture_library)
+    done = _console(config, "what's playing\n:wait soon\nturn it up\nwhat's the weather\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "Nothing is playing.",
+        "(ok)",
+        "Sorry, I didn't understand.",
+    ]
+    assert ":wait SECONDS" in done.stderr

@@ -1,0 +1,113 @@
+"""Dialogue: asking when unsure or ambiguous, and taking the answer on the next turn."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.dialogue import describe_action, pick_choice
+from assistant.nlu.base import IntentResult
+from assistant.player.base import PlayState
+from tests.fixtures.generate import FixtureLibrary
+from tests.skills.support import Rig, rig_config, write_config
+
+HELLO = ({"track": "Hello", "artist": "Adele"}, {"track": "Hello", "artist": "Lionel Richie"})
+
+
+@pytest.fixture
+def rig(tmp_path: Path, fixture_library: FixtureLibrary) -> Iterator[Rig]:
+    # Ask about anything not understood perfectly, so misspellings need confirming.
+    rig = Rig(rig_config(write_config(tmp_path, fixture_library), confirm_below=0.99))
+    try:
+        yield rig
+    finally:
+        rig.close()
+
+
+def _nothing_played(rig: Rig) -> bool:
+    return rig.player.status().current is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "artist"),
+    [
+        ("the one by adele", "Adele"),
+        ("adele", "Adele"),
+        ("lionel richie", "Lionel Richie"),
+        ("the second one", "Lionel Richie"),
+        ("the first one", "Adele"),
+    ],
+)
+def test_ambiguous_title_asks_and_the_answer_picks(rig: Rig, answer: str, artist: str) -> None:
+    turn = rig.say("play hello")
+    assert turn.response.text == "Which one: Hello by Adele or Hello by Lionel Richie?"
+    assert turn.follow_up and turn.response.outcome == "ask"
+    assert _nothing_played(rig)
+    turn = rig.say(answer)
+    assert turn.response.text == f"Playing Hello by {artist}."
+    assert rig.queue_titles() == [("Hello", artist)]
+    assert not turn.follow_up
+
+
+def test_no_cancels_a_question(rig: Rig) -> None:
+    rig.say("play hello")
+    turn = rig.say("never mind")
+    assert turn.response.text == "Okay." and turn.response.outcome == "cancelled"
+    assert _nothing_played(rig)
+    assert rig.say("adele").response.outcome != "ok" or _nothing_played(rig)
+
+
+def test_low_confidence_asks_did_you_mean_and_yes_does_it(rig: Rig) -> None:
+    turn = rig.say("play bohemian rapsody by queen")
+    assert turn.response.text == "Did you mean play Bohemian Rhapsody by Queen?"
+    assert turn.follow_up and _nothing_played(rig)
+    turn = rig.say("yeah")
+    assert turn.response.text == "Playing Bohemian Rhapsody by Queen."
+    rig.started("Bohemian Rhapsody")
+
+
+def test_another_command_instead_of_an_answer_is_carried_out(rig: Rig) -> None:
+    rig.say("play bohemian rapsody by queen")
+    turn = rig.say("play abba")
+    assert turn.response.text == "Playing ABBA."
+    assert rig.say("yes").response.outcome == "not_understood"  # the question is gone
+
+
+def test_a_question_expires(rig: Rig) -> None:
+    rig.say("play hello")
+    rig.clock.advance(rig.config.daemon.follow_up_s + 1)
+    # Too late to be the answer: "adele" alone is then no command at all.
+    assert rig.say("adele").response.outcome == "not_understood"
+    assert _nothing_played(rig)
+    rig.say("play hello")
+    rig.clock.advance(rig.config.daemon.follow_up_s - 1)
+    assert rig.say("adele").response.text == "Playing Hello by Adele."
+    assert rig.player.status().state is PlayState.PLAYING
+
+
+def test_not_understood(rig: Rig) -> None:
+    turn = rig.say("what's the weather")
+    assert turn.response.text == "Sorry, I didn't understand."
+    assert turn.response.outcome == "not_understood" and turn.result is None
+
+
+def test_alternatives_pick_the_one_that_understands(rig: Rig) -> None:
+    turn = rig.dialogue.handle_alternatives([("play hollow", 0.6), ("play hello", 0.5)])
+    assert turn.response.outcome == "ask"
+    turn = rig.dialogue.handle_alternatives([("a dell", 0.5), ("adele", 0.4)])
+    assert turn.response.text == "Playing Hello by Adele."
+
+
+def test_pick_choice_needs_a_clear_answer() -> None:
+    assert pick_choice("by adele", HELLO) == HELLO[0]
+    assert pick_choice("the last one", HELLO) == HELLO[1]
+    assert pick_choice("hello", HELLO) is None
+    assert pick_choice("something else", HELLO) is None
+
+
+def test_describe_action_reads_naturally() -> None:
+    assert describe_action(IntentResult("SetVolume", {"level": 40}, 0.7)) == "set the volume to 40"
+    result = IntentResult("PlayAlbum", {"album": "Abbey Road", "artist": "The Beatles"}, 0.7)
+    assert describe_action(result) == "play the album Abbey Road by The Beatles"
