@@ -28,7 +28,7 @@ from assistant.errors import EngineError
 logger = logging.getLogger(__name__)
 
 RATE = 16000
-DEFAULT_REJECT_MARGIN = -3.0
+DEFAULT_REJECT_MARGIN = -9.0
 """Grammar minus phone-loop score per 10 ms frame (log base 1.0001) below which speech is
 rejected; chosen on bench/bench_asr.py (in-grammar commands vs. other sentences)."""
 _LOG_BASE = math.log(1.0001)  # pocketsphinx's log base: its Python API returns base**score

@@ -1,0 +1,104 @@
+"""The pocketsphinx engine on real espeak-ng speech: grammar recognition, rejection, n-best."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.asr.base import Grammar, Transcript
+from assistant.asr.grammars import derives
+from assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
+from assistant.audio.base import AudioChunk
+from tests.asr.commands import GRAMMAR, IN_GRAMMAR, OUT_OF_GRAMMAR
+from tests.asr.speech import RATE, VOICES, clip
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> PocketsphinxRecognizer:
+    return PocketsphinxRecognizer(grammar=GRAMMAR)
+
+
+def recognise(rec: PocketsphinxRecognizer, pcm: bytes, rate: int = RATE) -> Transcript:
+    step = rate // 50 * 2  # 20 ms chunks, as a microphone would deliver
+    for i in range(0, len(pcm), step):
+        rec.accept(AudioChunk(pcm[i : i + step], rate, timestamp=i / (2 * rate)))
+    return rec.finish()
+
+
+def test_in_grammar_commands_are_recognised(recognizer: PocketsphinxRecognizer) -> None:
+    results = {
+        (text, voice): recognise(recognizer, clip(text, voice=voice)).text
+        for text in IN_GRAMMAR
+        for voice in VOICES
+    }
+    right = [key for key, heard in results.items() if heard == key[0]]
+    wrong = {key: heard for key, heard in results.items() if heard and heard != key[0]}
+    assert len(right) >= 0.85 * len(results), results
+    # An error is far more often a rejection than a different command.
+    assert len(wrong) <= 0.05 * len(results), wrong
+
+
+def test_out_of_grammar_speech_is_rejected(recognizer: PocketsphinxRecognizer) -> None:
+    transcripts = [
+        recognise(recognizer, clip(text, voice=voice))
+        for text in OUT_OF_GRAMMAR
+        for voice in VOICES
+    ]
+    rejected = [t for t in transcripts if t.text == ""]
+    assert len(rejected) >= 0.8 * len(transcripts)
+    # A rejection keeps no alternatives for the matcher, only the text it thought it heard.
+    assert all(t.alternatives == () for t in rejected)
+    assert any(t.rejected for t in rejected)
+
+
+def test_nbest_gives_distinct_grammar_sentences_with_confidences(
+    recognizer: PocketsphinxRecognizer,
+) -> None:
+    counts = []
+    for text in IN_GRAMMAR:
+        transcript = recognise(recognizer, clip(text, voice="en-us+f3", snr_db=10))
+        alts = transcript.alternatives
+        counts.append(len(alts))
+        texts = [h.text for h in alts]
+        assert len(set(texts)) == len(texts)
+        assert all(derives(GRAMMAR, t.split()) for t in texts)
+        confidences = [h.confidence for h in alts]
+        assert all(0.0 <= c <= 1.0 for c in confidences)
+        assert confidences == sorted(confidences, reverse=True)
+    assert max(counts) >= 2, counts
+
+
+def test_words_missing_from_the_dictionary_get_pronunciations() -> None:
+    grammar = Grammar(
+        rules={
+            "start": (("play", "<band>"), ("unmute",)),
+            "band": (("chvrches",), ("mgmt",), ("coldplay",), ("deadmau", "five")),
+        }
+    )
+    rec = PocketsphinxRecognizer(grammar=grammar)
+    for word in ("chvrches", "mgmt", "coldplay", "deadmau", "unmute"):
+        assert rec.pronunciation(word), word
+    assert rec.pronunciation("mgmt") == "EH M JH IY EH M T IY"
+    assert recognise(rec, clip("play coldplay")).text == "play coldplay"
+    assert recognise(rec, clip("unmute")).text == "unmute"
+
+
+def test_audio_at_another_rate_is_resampled(recognizer: PocketsphinxRecognizer) -> None:
+    pcm16 = np.frombuffer(clip("play something by queen"), dtype="<i2")
+    # 16 -> 48 kHz by repeating samples: crude, but every 48 kHz sample is real speech.
+    pcm48 = np.repeat(pcm16, 3).astype("<i2").tobytes()
+    assert recognise(recognizer, pcm48, rate=48000).text == "play something by queen"
+
+
+def test_partials_while_streaming() -> None:
+    rec = PocketsphinxRecognizer(grammar=GRAMMAR, partials=True)
+    pcm = clip("set the volume to forty")
+    partials = [rec.accept(AudioChunk(pcm[i : i + 3200], RATE)) for i in range(0, len(pcm), 3200)]
+    assert any(partials)
+    assert rec.finish().text == "set the volume to forty"
+
+
+def test_empty_utterance_gives_empty_transcript(recognizer: PocketsphinxRecognizer) -> None:
+    assert recognizer.finish().alternatives == ()
+    recognizer.accept(AudioChunk(b"", RATE))
+    assert recognizer.finish().text == ""
