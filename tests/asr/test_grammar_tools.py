@@ -1,0 +1,47 @@
+"""Grammar rendering (JSGF, vosk phrases), sentence membership, and guessed pronunciations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.asr.base import Grammar
+from assistant.asr.g2p import Pronouncer, load_cmudict
+from assistant.asr.grammars import UNKNOWN, derives, phrase_list
+from assistant.asr.jsgf import jsgf_word, to_jsgf
+from assistant.asr.pocketsphinx_engine import model_dir
+from tests.asr.commands import GRAMMAR
+
+
+def test_derives_whole_sentences_only() -> None:
+    assert derives(GRAMMAR, "play the rolling stones".split())
+    assert derives(GRAMMAR, "play rolling stones".split())  # optional <the>
+    assert not derives(GRAMMAR, "play the".split())
+    assert not derives(GRAMMAR, [])
+    assert not derives(GRAMMAR, "pause pause".split())
+
+
+def test_jsgf_has_public_start_and_safe_words() -> None:
+    text = to_jsgf(Grammar(rules={"start": (("what's", "<x>"),), "x": (("a|b",), ())}))
+    assert "public <start> =" in text
+    assert "what's" in text and "a_b" in text and "a|b" not in text
+    assert jsgf_word('say "hi"') == "say__hi_"
+
+
+def test_phrase_list_sentences_or_words() -> None:
+    full = phrase_list(GRAMMAR)
+    assert full.sentences and full.phrases[-1] == UNKNOWN
+    assert set(full.phrases[:-1]) == set(GRAMMAR.expand())
+    words = phrase_list(GRAMMAR, max_sentences=5)
+    assert not words.sentences
+    assert set(words.phrases[:-1]) == GRAMMAR.words()
+
+
+def test_pronunciations_for_unknown_words() -> None:
+    p = Pronouncer(lexicon=load_cmudict(Path(model_dir()) / "cmudict-en-us.dict"))
+    assert p.pronounce("queen") == "K W IY N"  # from the dictionary
+    assert p.pronounce("coldplay") == "K OW L D P L EY"  # cold + play
+    assert p.pronounce("unmute") == "AH N M Y UW T"  # un + mute
+    assert p.pronounce("deadmau5").endswith("F AY V")  # digits spelled
+    assert p.pronounce("bts") == "B IY T IY EH S"  # no vowel: letters
+    assert p.pronounce("rüfüs") == "R UW F AH S"  # accents folded, letter-to-sound rules
+    assert p.pronounce("zzkrbl'")
