@@ -12,11 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from assistant import control, doctor, models
+from assistant.asr.base import Recognizer
+from assistant.asr.engines import make_recognizer
+from assistant.audio.endpoint import Endpointer
+from assistant.audio.microphone import MicrophoneSource
+from assistant.audio.vad import create_vad
 from assistant.config import Config, intents_dir, load_config
 from assistant.errors import ControlError
 from assistant.library.models import ScanReport
 from assistant.library.store import Catalogue
+from assistant.listen import first_utterance, hear, listen_files
 from assistant.nlu.base import IntentResult
+from assistant.nlu.grammar import build_grammar
 from assistant.nlu.library_entities import build_entities
 from assistant.nlu.matcher import Matcher
 from assistant.nlu.templates import IntentSet, load_intents
@@ -213,3 +220,57 @@ def run_console(config: Config, as_json: bool) -> int:
             player.close()
             # Events the player sent while closing (the last TrackEnded) still reach history.
             events.process_pending()
+
+
+# --- hearing: microphone, end of speech, recognition ------------------------------------
+
+
+def build_endpointer(config: Config) -> Endpointer:
+    vad = config.vad
+    return Endpointer(
+        vad=create_vad(vad.engine),
+        trailing_silence_ms=vad.trailing_silence_ms,
+        max_utterance_s=vad.max_utterance_s,
+        threshold=vad.threshold,
+        pre_roll_ms=vad.pre_roll_ms,
+        floor_margin_db=vad.floor_margin_db,
+    )
+
+
+def build_microphone(config: Config) -> MicrophoneSource:
+    audio = config.audio
+    return MicrophoneSource(
+        device=audio.device,
+        sample_rate=audio.sample_rate,
+        block_ms=audio.block_ms,
+        stall_timeout_s=audio.stall_timeout_s,
+    )
+
+
+def build_recognizer(config: Config, matcher: Matcher) -> Recognizer:
+    """The configured engine, constrained to what the matcher understands in this library."""
+    grammar = build_grammar(matcher.intents, matcher.entities)
+    return make_recognizer(config.asr, grammar)
+
+
+def run_listen(config: Config, *, files: list[Path], as_json: bool) -> int:
+    """`assistant listen`: WAV files, or one command from the microphone (no wake word)."""
+    with open_catalogue(config) as catalogue:
+        matcher = build_matcher(config, catalogue)
+    recognizer = build_recognizer(config, matcher)
+    if files:
+        return listen_files(files, recognizer=recognizer, matcher=matcher, out=sys.stdout,
+                            as_json=as_json)  # fmt: skip
+    microphone = build_microphone(config)
+    try:
+        microphone.open()
+        print("Listening: say a command.", file=sys.stderr, flush=True)
+        utterance = first_utterance(microphone.chunks(), build_endpointer(config))
+    finally:
+        microphone.close()
+    if utterance is None:
+        print("assistant: the microphone stopped before a command was heard", file=sys.stderr)
+        return 1
+    heard = hear([utterance.audio], source="microphone", recognizer=recognizer, matcher=matcher)
+    print(json.dumps(heard.as_json(), ensure_ascii=False) if as_json else heard.describe())
+    return 0

@@ -33,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("--json", action="store_true", help="print one JSON object per command")
     parse.add_argument("text", nargs="?", help="the command; without it, one per line on stdin")
 
+    listen = sub.add_parser("listen", parents=[common], help="recognise WAV files or the mic")
+    listen.add_argument("--json", action="store_true", help="print one JSON object per file")
+    listen.add_argument("files", nargs="*", type=Path, help="WAV files; none: the microphone")
+
     console = sub.add_parser(
         "console", parents=[common], help="type commands and hear them played (one per line)"
     )
@@ -81,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             return app.scan_library(config)
         if args.command == "parse":
             return app.parse_commands(config, text=args.text, as_json=args.json)
+        if args.command == "listen":
+            return app.run_listen(config, files=args.files, as_json=args.json)
         if args.command == "console":
             return app.run_console(config, as_json=args.json)
         if args.command == "ctl":
