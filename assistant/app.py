@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
+import signal
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +22,7 @@ from assistant.audio.endpoint import Endpointer
 from assistant.audio.microphone import MicrophoneSource
 from assistant.audio.vad import create_vad
 from assistant.config import Config, intents_dir, load_config
-from assistant.errors import ControlError
+from assistant.errors import ControlError, EngineError
 from assistant.library.models import ScanReport
 from assistant.library.store import Catalogue
 from assistant.listen import first_utterance, hear, listen_files
@@ -27,6 +31,11 @@ from assistant.nlu.grammar import build_grammar
 from assistant.nlu.library_entities import build_entities
 from assistant.nlu.matcher import Matcher
 from assistant.nlu.templates import IntentSet, load_intents
+from assistant.player.base import ClipPlayer
+from assistant.tts.base import SpeechEventSink, Synthesizer
+from assistant.tts.earcons import Earcons
+from assistant.tts.output import VoiceOutput
+from assistant.tts.speaker import Speaker
 
 logger = logging.getLogger(__name__)
 
@@ -273,4 +282,137 @@ def run_listen(config: Config, *, files: list[Path], as_json: bool) -> int:
         return 1
     heard = hear([utterance.audio], source="microphone", recognizer=recognizer, matcher=matcher)
     print(json.dumps(heard.as_json(), ensure_ascii=False) if as_json else heard.describe())
+    return 0
+
+
+# --- the daemon ---------------------------------------------------------------------------
+
+
+def build_voice(config: Config, clips: ClipPlayer, on_event: SpeechEventSink) -> VoiceOutput:
+    """Speech (pyttsx3 to WAV, cached) and earcons over `clips`, as the config asks."""
+    from assistant.tts.cache import CachedSynthesizer
+    from assistant.tts.pyttsx3_engine import Pyttsx3Synthesizer
+
+    speech = config.speech
+    work_dir = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()) / "assistant"
+    speaker = None
+    if speech.enabled:
+        try:
+            synthesizer: Synthesizer = Pyttsx3Synthesizer(
+                voice=speech.voice, rate=speech.rate, volume=speech.volume
+            )
+        except EngineError as exc:
+            # A wrong voice name must not keep the assistant from starting.
+            logger.error("speech: %s; using the default voice", exc)
+            synthesizer = Pyttsx3Synthesizer(voice="", rate=speech.rate, volume=speech.volume)
+        if speech.cache_entries:
+            synthesizer = CachedSynthesizer(
+                synthesizer=synthesizer,
+                cache_dir=config.state_dir / "tts-cache",
+                max_entries=speech.cache_entries,
+            )
+        speaker = Speaker(
+            synthesizer=synthesizer, clips=clips, work_dir=work_dir, on_event=on_event
+        )
+    earcons = None
+    if speech.earcons:
+        earcons = Earcons(clips=clips, work_dir=work_dir, volume=speech.earcon_volume)
+    return VoiceOutput(speaker=speaker, earcons=earcons, on_event=on_event)
+
+
+def run_daemon(config_path: Path | None) -> int:
+    """`assistant run`: the always-on assistant until SIGTERM/SIGINT or `assistant ctl stop`;
+    SIGHUP reloads the config and rescans the library."""
+    from assistant.asr.wake import KeyphraseWakeDetector
+    from assistant.daemon import AudioFeed, Daemon
+    from assistant.dialogue import Dialogue
+    from assistant.library.history import History
+    from assistant.player.mpv_engine import MpvClipPlayer, MpvPlayer
+    from assistant.skills.events import EventPump
+    from assistant.skills.registry import build_skills
+
+    config = load(config_path)
+    with contextlib.ExitStack() as stack:
+        catalogue = stack.enter_context(open_catalogue(config))
+        intents = load_intents(intents_dir(config))
+        matcher = build_matcher(config, catalogue, intents)
+        history = History(catalogue=catalogue)
+        events = EventPump()
+        player = MpvPlayer(config=config.player, on_event=events.on_event)
+        stack.callback(events.process_pending)  # the last TrackEnded still reaches history
+        stack.callback(player.close)
+        skills = build_skills(
+            player=player,
+            events=events,
+            catalogue=catalogue,
+            history=history,
+            intents=intents,
+            config=config,
+        )
+        stack.callback(skills.context.recorder.save_position_now)
+        dialogue = Dialogue(matcher=matcher, skills=skills, config=config)
+        recognizer = build_recognizer(config, matcher)
+        wake = None
+        if config.wake.mode == "phrase":
+            wake = KeyphraseWakeDetector(phrase=config.wake.phrase, threshold=config.wake.threshold)
+        clips = MpvClipPlayer(
+            audio_output=config.player.audio_output, audio_device=config.player.audio_device
+        )
+        stack.callback(clips.close)
+        events_sink: list[Daemon] = []
+        voice = build_voice(config, clips, lambda event: events_sink[0].on_speech_event(event))
+
+        def reload() -> None:
+            fresh = load(config.source)
+            report = scan(fresh, catalogue)
+            _log_report(report)
+            new_matcher = build_matcher(fresh, catalogue, load_intents(intents_dir(fresh)))
+            dialogue.use_matcher(new_matcher)
+            recognizer.set_grammar(build_grammar(new_matcher.intents, new_matcher.entities))
+            logger.info(
+                "reloaded: %d tracks (%d added, %d removed); player, audio and speech settings "
+                "take effect after a restart",
+                len(catalogue.tracks()),
+                report.added,
+                report.removed,
+            )
+
+        daemon = Daemon(
+            dialogue=dialogue,
+            skills=skills,
+            player=player,
+            recognizer=recognizer,
+            wake=wake,
+            make_endpointer=lambda: build_endpointer(config),
+            speech=voice,
+            follow_up_s=config.daemon.follow_up_s,
+            on_reload=reload,
+        )
+        events_sink.append(daemon)
+        stack.callback(player.stop)
+        server = control.ControlServer(
+            path=control.socket_path(config.state_dir),
+            handler=control.forwarding_handler(daemon.submit, timeout=60.0),
+        )
+        server.start()
+        stack.callback(server.close)
+
+        def open_microphone() -> MicrophoneSource:
+            microphone = build_microphone(config)
+            microphone.open()
+            return microphone
+
+        feed = AudioFeed(open_source=open_microphone, daemon=daemon)
+        feed.start()
+        stack.callback(feed.close)
+        signal.signal(signal.SIGTERM, lambda *_: daemon.request_stop("SIGTERM"))
+        signal.signal(signal.SIGINT, lambda *_: daemon.request_stop("SIGINT"))
+        signal.signal(signal.SIGHUP, lambda *_: daemon.request_reload())
+        logger.info(
+            "assistant running: %s; wake %s; control socket %s",
+            recognizer.name,
+            wake.name if wake else "off (push-to-talk)",
+            server.path,
+        )
+        daemon.run()
     return 0

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 from assistant import __version__, app
 from assistant.errors import AssistantError
@@ -54,9 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     say = ctl.add_parser("say", parents=[ctl_common], help="give a command as text")
     say.add_argument("text", help='the command, e.g. "play something by the beatles"')
     ctl.add_parser("listen", parents=[ctl_common], help="listen for a command now (no wake word)")
-    ctl.add_parser("stop", parents=[ctl_common], help="stop speaking and playing")
+    ctl.add_parser("stop", parents=[ctl_common], help="stop the assistant (like SIGTERM)")
 
     sub.add_parser("doctor", parents=[common], help="check the installation, one line per part")
+    sub.add_parser("run", parents=[common], help="the always-on assistant (a daemon)")
 
     models = sub.add_parser("models", help="vosk speech models").add_subparsers(
         dest="models_command", required=True
@@ -70,16 +73,37 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_PLAIN = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+class JournalFormatter(logging.Formatter):
+    """Lines journald understands: a <priority> prefix, no timestamp (journald adds one)."""
+
+    _PRIORITY: ClassVar[dict[int, int]] = {
+        logging.DEBUG: 7,
+        logging.INFO: 6,
+        logging.WARNING: 4,
+        logging.ERROR: 3,
+    }
+
+    def format(self, record: logging.LogRecord) -> str:
+        priority = self._PRIORITY.get(record.levelno, 2)
+        text = f"{record.name}: {record.getMessage()}"
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return "\n".join(f"<{priority}>{line}" for line in text.splitlines())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JournalFormatter() if os.environ.get("JOURNAL_STREAM") else _PLAIN)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, handlers=[handler])
     try:
         if args.command == "doctor":
             return app.run_doctor(args.config)
+        if args.command == "run":
+            return app.run_daemon(args.config)
         config = app.load(args.config)
         if args.command == "library":
             return app.scan_library(config)

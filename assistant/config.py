@@ -127,7 +127,7 @@ class WakeConfig:
     mode: Literal["phrase", "none"] = "phrase"
     """phrase: listen for the wake phrase; none: push-to-talk only (assistant ctl listen)."""
     phrase: str = "hey speaker"
-    threshold: float = field(default=1e-30, metadata=_range(0.0, 1.0))
+    threshold: float = field(default=1e-40, metadata=_range(0.0, 1.0))
     """Keyword detection threshold; lower wakes more easily."""
 
 

@@ -128,6 +128,11 @@ class Dialogue:
         self._clock = clock
         self._pending: _Pending | None = None
 
+    def use_matcher(self, matcher: Matcher) -> None:
+        """Understand with `matcher` from now on (the library or templates were reloaded)."""
+        self._matcher = matcher
+        self._pending = None
+
     @property
     def awaiting_answer(self) -> bool:
         return self._live_pending() is not None

@@ -1,0 +1,430 @@
+"""The always-on loop: wake, listen, understand, act, answer, with an explicit state machine.
+
+One loop thread owns every decision. Other threads only put immutable events on its queue:
+the audio thread (microphone chunks), the speaker (speech started/finished), the player
+(through the skills' event pump), the control socket (requests that wait for the loop's
+reply), and signal handlers (stop, reload).
+
+    IDLE ──wake──▶ LISTENING ──end of speech──▶ THINKING ──▶ SPEAKING ──done──▶ IDLE
+      ▲               │ no speech in time            │ silent answer          │ question:
+      └───────────────┴──────────────────────────────┘                        ▼ LISTENING
+Music is ducked from the wake word until the answer has been spoken; the wake word during
+an answer stops it (barge-in).
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from assistant.asr.base import Recognizer, Transcript, WakeDetector
+from assistant.audio.base import AudioChunk, AudioSource
+from assistant.audio.endpoint import Endpointer, SpeechStarted, Utterance
+from assistant.control import PendingRequest
+from assistant.dialogue import Dialogue, Turn
+from assistant.errors import AssistantError
+from assistant.player.base import Player
+from assistant.skills.registry import Skills
+from assistant.tts.base import SpeechEvent, SpeechFinished
+from assistant.tts.base import SpeechStarted as SpokenStarted
+
+logger = logging.getLogger(__name__)
+
+TICK_S = 0.05
+NO_SPEECH_TIMEOUT_S = 5.0
+"""After the wake word, give up listening when no speech starts within this time."""
+
+
+class State(enum.Enum):
+    IDLE = "idle"
+    LISTENING = "listening"
+    THINKING = "thinking"
+    SPEAKING = "speaking"
+
+
+# --- what arrives on the loop's queue ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AudioIn:
+    chunk: AudioChunk
+
+
+@dataclass(frozen=True)
+class Spoken:
+    event: SpeechEvent
+
+
+@dataclass(frozen=True)
+class StopRequest:
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReloadRequest:
+    pass
+
+
+LoopEvent = AudioIn | Spoken | PendingRequest | StopRequest | ReloadRequest
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """The last exchange, for `assistant ctl status` and logs."""
+
+    heard: str
+    intent: str | None
+    response: str
+    at: float
+    latency_s: float | None
+    """End of speech to the answer being ready (None for typed commands)."""
+
+
+class Speech(Protocol):
+    """What the daemon needs of the voice (assistant.tts.output.VoiceOutput)."""
+
+    def say(self, text: str) -> None: ...
+    def interrupt(self) -> None: ...
+    def earcon(self, name: str) -> None: ...
+
+
+class Daemon:
+    """The loop. Build it with its collaborators (assistant.app does), then `run()`."""
+
+    def __init__(
+        self,
+        *,
+        dialogue: Dialogue,
+        skills: Skills,
+        player: Player,
+        recognizer: Recognizer,
+        wake: WakeDetector | None,
+        make_endpointer: Callable[[], Endpointer],
+        speech: Speech,
+        follow_up_s: float,
+        on_reload: Callable[[], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.dialogue = dialogue
+        self.skills = skills
+        self.player = player
+        self.recognizer = recognizer
+        self.wake = wake
+        self._make_endpointer = make_endpointer
+        self._speech = speech
+        self._follow_up_s = follow_up_s
+        self._on_reload = on_reload
+        self._clock = clock
+        self.events: queue.SimpleQueue[LoopEvent] = queue.SimpleQueue()
+        self.state = State.IDLE
+        self.started_at = clock()
+        self.last_turn: TurnRecord | None = None
+        self._endpointer: Endpointer | None = None
+        self._listen_deadline = 0.0
+        self._heard_speech = False
+        self._speaking: set[str] = set()
+        self._follow_up_after_speech = False
+        self._ducked = False
+        self._running = False
+        self._state_lock = threading.Lock()
+        self._listeners: list[PendingRequest] = []
+        """`assistant ctl listen` requests waiting for the command they asked to hear."""
+
+    # --- called from other threads: enqueue only ----------------------------------------
+
+    def feed(self, chunk: AudioChunk) -> None:
+        self.events.put(AudioIn(chunk))
+
+    def on_speech_event(self, event: SpeechEvent) -> None:
+        self.events.put(Spoken(event))
+
+    def submit(self, pending: PendingRequest) -> None:
+        """A control request for the loop (from the control socket's thread)."""
+        self.events.put(pending)
+
+    def request_stop(self, reason: str = "stop requested") -> None:
+        self.events.put(StopRequest(reason))
+
+    def request_reload(self) -> None:
+        self.events.put(ReloadRequest())
+
+    # --- the loop -------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Handle events until a stop request; the caller closes the collaborators after."""
+        self._running = True
+        logger.info("daemon: running (state %s)", self.state.value)
+        while self._running:
+            try:
+                event = self.events.get(timeout=TICK_S)
+            except queue.Empty:
+                event = None
+            try:
+                if event is not None:
+                    self._handle(event)
+                self._periodic()
+            except Exception:
+                # Whatever one event did wrong, the daemon keeps listening.
+                logger.exception("daemon: failed handling %s", type(event).__name__)
+                self._return_to_idle()
+        logger.info("daemon: stopped")
+
+    def _handle(self, event: LoopEvent) -> None:
+        if isinstance(event, AudioIn):
+            self._audio(event.chunk)
+        elif isinstance(event, Spoken):
+            self._spoken(event.event)
+        elif isinstance(event, PendingRequest):
+            self._control(event)
+        elif isinstance(event, StopRequest):
+            logger.info("daemon: stopping (%s)", event.reason)
+            self._running = False
+        elif isinstance(event, ReloadRequest):
+            self._reload()
+
+    def _periodic(self) -> None:
+        self.skills.tick()
+        listening = self.state is State.LISTENING and not self._heard_speech
+        if listening and self._clock() > self._listen_deadline:
+            logger.info("daemon: no speech after the wake word")
+            self._return_to_idle()
+
+    # --- audio: wake word, listening ------------------------------------------------------
+
+    def _audio(self, chunk: AudioChunk) -> None:
+        awake = self.state in (State.IDLE, State.SPEAKING) and self.wake is not None
+        if awake and self.wake is not None and self.wake.process(chunk) is not None:
+            if self.state is State.SPEAKING:
+                logger.info("daemon: barge-in")
+                self._speech.interrupt()
+            self._speech.earcon("wake")
+            self.start_listening(NO_SPEECH_TIMEOUT_S)
+            return
+        if self.state is State.LISTENING and self._endpointer is not None:
+            for found in self._endpointer.process(chunk):
+                if isinstance(found, SpeechStarted):
+                    self._heard_speech = True
+                elif isinstance(found, Utterance):
+                    self._understand(found)
+                    return
+
+    def start_listening(self, timeout_s: float) -> None:
+        """Listen for one command (after the wake word, for a follow-up, or push-to-talk)."""
+        self._duck()
+        self._endpointer = self._make_endpointer()
+        self._heard_speech = False
+        self._listen_deadline = self._clock() + timeout_s
+        self._set_state(State.LISTENING)
+
+    def _understand(self, utterance: Utterance) -> None:
+        self._set_state(State.THINKING)
+        self._endpointer = None
+        try:
+            self.recognizer.accept(utterance.audio)
+            transcript = self.recognizer.finish()
+        except AssistantError as exc:
+            logger.error("daemon: recognition failed: %s", exc)
+            transcript = Transcript(())
+        hypotheses = [(h.text, h.confidence) for h in transcript.alternatives if h.text]
+        logger.info(
+            "daemon: heard %r%s",
+            transcript.text,
+            f" (rejected: {transcript.rejected!r})" if transcript.rejected else "",
+        )
+        turn = self.dialogue.handle_alternatives(hypotheses)
+        latency = time.monotonic() - utterance.speech_end_monotonic
+        self._answer(turn, latency)
+
+    # --- answering ------------------------------------------------------------------------
+
+    def _answer(self, turn: Turn, latency_s: float | None) -> None:
+        self._tell_listeners(turn)
+        result = turn.result
+        self.last_turn = TurnRecord(
+            heard=turn.text,
+            intent=result.intent if result else None,
+            response=turn.response.text,
+            at=time.time(),
+            latency_s=latency_s,
+        )
+        logger.info(
+            "daemon: %s -> %s: %r%s",
+            turn.text or "(nothing)",
+            result.intent if result else "no match",
+            turn.response.text,
+            f" ({latency_s * 1000:.0f} ms after speech)" if latency_s is not None else "",
+        )
+        if turn.response.outcome == "not_understood" and not turn.response.text:
+            self._speech.earcon("error")
+        self._follow_up_after_speech = turn.follow_up
+        if turn.response.text:
+            self._speaking.add(turn.response.text)
+            self._set_state(State.SPEAKING)
+            self._speech.say(turn.response.text)
+        elif turn.follow_up:
+            self.start_listening(self._follow_up_s)
+        else:
+            self._return_to_idle()
+
+    def _spoken(self, event: SpeechEvent) -> None:
+        if isinstance(event, SpokenStarted):
+            return
+        if isinstance(event, SpeechFinished):
+            self._speaking.discard(event.text)
+            if self._speaking or self.state is not State.SPEAKING:
+                return
+            if self._follow_up_after_speech and not event.interrupted:
+                self.start_listening(self._follow_up_s)
+            else:
+                self._return_to_idle()
+
+    def _tell_listeners(self, turn: Turn | None) -> None:
+        fields = _turn_fields(turn) if turn is not None else {"heard": "", "response": ""}
+        for pending in self._listeners:
+            pending.answer(**fields)
+        self._listeners.clear()
+
+    def _return_to_idle(self) -> None:
+        self._tell_listeners(None)
+        self._endpointer = None
+        self._speaking.clear()
+        self._unduck()
+        if self.wake is not None:
+            self.wake.reset()
+        self._set_state(State.IDLE)
+
+    def _duck(self) -> None:
+        if not self._ducked:
+            self.player.duck()
+            self._ducked = True
+
+    def _unduck(self) -> None:
+        if self._ducked:
+            self.player.unduck()
+            self._ducked = False
+
+    def _set_state(self, state: State) -> None:
+        if state is not self.state:
+            logger.debug("daemon: %s -> %s", self.state.value, state.value)
+            with self._state_lock:
+                self.state = state
+
+    # --- control socket and signals -------------------------------------------------------
+
+    def _control(self, pending: PendingRequest) -> None:
+        request = pending.request
+        try:
+            if request.cmd == "status":
+                pending.answer(**self.status())
+            elif request.cmd == "say":
+                self._speech.interrupt()
+                self._duck()
+                turn = self.dialogue.handle_text(request.text)
+                self._answer(turn, None)
+                pending.answer(**_turn_fields(turn))
+            elif request.cmd == "listen":
+                # Answered when the command has been heard and acted on (or nothing was said).
+                self._speech.interrupt()
+                self._listeners.append(pending)
+                self.start_listening(NO_SPEECH_TIMEOUT_S)
+            elif request.cmd == "stop":
+                pending.answer()
+                self.request_stop("assistant ctl stop")
+            else:
+                pending.fail(f"unknown command {request.cmd!r}")
+        except Exception as exc:
+            logger.exception("daemon: control request %r failed", request)
+            pending.fail(f"failed: {exc}")
+
+    def status(self) -> dict[str, Any]:
+        from assistant.console import status_json  # one JSON shape for the player everywhere
+
+        last = self.last_turn
+        return {
+            "state": self.state.value,
+            "player": status_json(self.player.status()),
+            "engine": self.recognizer.name,
+            "wake": self.wake.name if self.wake is not None else "none (push-to-talk)",
+            "uptime_s": round(self._clock() - self.started_at, 1),
+            "last": None
+            if last is None
+            else {
+                "heard": last.heard,
+                "intent": last.intent,
+                "response": last.response,
+                "at": last.at,
+                "latency_ms": None if last.latency_s is None else round(last.latency_s * 1000),
+            },
+        }
+
+    def _reload(self) -> None:
+        if self._on_reload is None:
+            return
+        logger.info("daemon: reloading the config and rescanning the library")
+        try:
+            self._on_reload()
+        except AssistantError as exc:
+            logger.error("daemon: reload failed, keeping the old settings: %s", exc)
+
+
+def _turn_fields(turn: Turn) -> dict[str, Any]:
+    result = turn.result
+    return {
+        "heard": turn.text,
+        "intent": result.intent if result else None,
+        "slots": dict(result.slots) if result else {},
+        "response": turn.response.text,
+        "follow_up": turn.follow_up,
+    }
+
+
+class AudioFeed:
+    """The audio thread: opens the microphone (retrying while there is none) and puts every
+    chunk on the daemon's queue. A microphone lost while open is re-opened by the source."""
+
+    RETRY_S = 5.0
+
+    def __init__(self, *, open_source: Callable[[], AudioSource], daemon: Daemon) -> None:
+        self._open_source = open_source
+        self._daemon = daemon
+        self._stopping = threading.Event()
+        self._source: AudioSource | None = None
+        self._thread = threading.Thread(target=self._run, name="audio-feed", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        warned = False
+        while not self._stopping.is_set():
+            try:
+                self._source = self._open_source()
+            except AssistantError as exc:
+                if not warned:
+                    logger.error("microphone: %s (retrying every %g s)", exc, self.RETRY_S)
+                    warned = True
+                self._stopping.wait(self.RETRY_S)
+                continue
+            if warned:
+                logger.info("microphone: open")
+                warned = False
+            try:
+                for chunk in self._source.chunks():
+                    self._daemon.feed(chunk)
+            except AssistantError as exc:
+                logger.error("microphone: %s", exc)
+            finally:
+                self._source.close()
+            self._stopping.wait(self.RETRY_S)
+
+    def close(self) -> None:
+        self._stopping.set()
+        if self._source is not None:
+            self._source.close()
+        self._thread.join(timeout=5)
