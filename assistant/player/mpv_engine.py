@@ -15,6 +15,7 @@ mpv call ever runs on mpv's event thread.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import random
@@ -138,7 +139,15 @@ class MpvPlayer:
         self._duration: float | None = None
         self._errors_in_row = 0
         self._closed = False
-        self._mpv = _new_mpv(
+        self._mpv = self._new_core()
+        self.restarts = 0
+        """How often mpv's core died and was replaced."""
+        self._worker = threading.Thread(target=self._run, name="player-events", daemon=True)
+        self._worker.start()
+
+    def _new_core(self) -> Any:
+        config = self._config
+        core = _new_mpv(
             audio_output=config.audio_output,
             audio_device=config.audio_device,
             client_name="assistant",
@@ -147,9 +156,27 @@ class MpvPlayer:
             log_level="warn",
             log_handler=self._on_mpv_log,
         )
-        self._mpv.register_event_callback(self._on_mpv_event)
-        self._worker = threading.Thread(target=self._run, name="player-events", daemon=True)
-        self._worker.start()
+        core.register_event_callback(self._on_mpv_event)
+        return core
+
+    def _core_died(self) -> None:
+        """mpv's core shut down under us: start a new one and carry on with the queue."""
+        logger.error("player: mpv stopped unexpectedly; restarting it")
+        item = self._queue.current
+        was_playing = self._state is PlayState.PLAYING
+        if item is not None and self._entry is not None and self._started:
+            self._emit(TrackEnded(item=item, reason="error", position=0.0, at=time.time()))
+        self._entry = None
+        with contextlib.suppress(Exception):
+            self._mpv.terminate()
+        self._mpv = self._new_core()
+        self.restarts += 1
+        self._apply_volume()
+        self._mpv.mute = self._muted
+        if was_playing:
+            self._start_current()
+        else:
+            self._state = PlayState.STOPPED
 
     # -- mpv's event thread: copy and enqueue only ------------------------------------------
 
@@ -188,6 +215,8 @@ class MpvPlayer:
                 self._file_loaded()
         elif kind == b"end-file" and data.get("playlist_entry_id") == self._entry:
             self._file_ended(data.get("reason", b""), data.get("file_error", b""))
+        elif kind == b"shutdown" and not self._closed:
+            self._core_died()
 
     def _file_loaded(self) -> None:
         item = self._queue.current
@@ -207,6 +236,8 @@ class MpvPlayer:
         if reason == b"redirect":
             self._redirected = True
             return
+        if reason == b"quit":
+            return  # mpv's core is going away under us: the shutdown event restarts it
         if reason == b"error":
             message = file_error.decode("utf-8", "replace") or "playback failed"
             logger.warning("player: cannot play %s (%s): %s", item.label, item.location, message)
