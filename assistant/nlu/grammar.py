@@ -15,6 +15,20 @@ from assistant.nlu.entities import EntityIndex
 from assistant.nlu.numbers import to_words
 from assistant.nlu.templates import Alt, IntentSet, Node, Seq, SlotList, SlotRef, Word
 
+
+def _top_level_sequences(node: Node) -> list[tuple[Node, ...]]:
+    """A sentence as flat item sequences (a template that is itself alternatives gives several)."""
+    if isinstance(node, Alt):
+        return [seq for option in node.options for seq in _top_level_sequences(option)]
+    if isinstance(node, Seq):
+        return [node.items]
+    return [(node,)]
+
+
+def _is_name_slot(node: Node, intents: IntentSet) -> bool:
+    return isinstance(node, SlotRef) and intents.lists[node.name].entities is not None
+
+
 # Spoken lengths of time the grammar offers for a {minutes} slot.
 _DURATION_MINUTES = (1, 2, 3, 4, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 75, 90, 120)
 
@@ -75,15 +89,37 @@ class _Builder:
 
 
 def build_grammar(intents: IntentSet, entities: Mapping[str, EntityIndex]) -> Grammar:
-    """The grammar of every sentence the templates allow, names from `entities`.
+    """The grammar of the sentences the templates allow, names from `entities`.
 
-    A leading or trailing skip word ("please", "can you") is allowed, as the matcher allows.
-    Slots with no names in the library (no podcasts, say) get a rule that cannot be said, so
-    their sentences drop out rather than accepting anything.
+    Sentences that name something are factored as (lead-in) (any name) (tail): every
+    template's words before its first name, then one shared rule of every name, then what
+    may follow ("by <artist>", "playlist"). Recognisers expand each rule reference into a
+    copy, so naming the thousands of names once, not once per template, is what keeps the
+    search small; the price is some sentences no template has ("play the album <station>"),
+    which the matcher then reports as not found. A leading or trailing skip word ("please")
+    is allowed, as the matcher allows. Entity types with no names in the library get a rule
+    that cannot be said, so their sentences drop out.
     """
     builder = _Builder(intents, entities)
-    commands = tuple(dict.fromkeys(builder.tokens(s.pattern) for s in intents.sentences))
-    builder.rules["command"] = commands
+    fixed: list[tuple[str, ...]] = []
+    leads: list[tuple[str, ...]] = []
+    tails: list[tuple[str, ...]] = []
+    names: list[str] = []
+    for sentence in intents.sentences:
+        for items in _top_level_sequences(sentence.pattern):
+            cut = next((i for i, item in enumerate(items) if _is_name_slot(item, intents)), None)
+            if cut is None:
+                fixed.append(tuple(t for item in items for t in builder.tokens(item)))
+                continue
+            slot = items[cut]
+            assert isinstance(slot, SlotRef)
+            names.append(f"<{builder.slot(intents.lists[slot.name])}>")
+            leads.append(tuple(t for item in items[:cut] for t in builder.tokens(item)))
+            tails.append(tuple(t for item in items[cut + 1 :] for t in builder.tokens(item)))
+    builder.rules["lead"] = tuple(dict.fromkeys(leads))
+    builder.rules["name"] = tuple((n,) for n in dict.fromkeys(names))
+    builder.rules["tail"] = tuple(dict.fromkeys(tails))
+    builder.rules["command"] = (*dict.fromkeys(fixed), ("<lead>", "<name>", "<tail>"))
     skips = tuple(s for s in intents.skip_words if len(s) <= 2)
     builder.rules["skip"] = ((), *skips)
     builder.rules["nothing"] = ()
