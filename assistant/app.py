@@ -12,6 +12,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from assistant.audio.endpoint import Endpointer
 from assistant.audio.microphone import MicrophoneSource
 from assistant.audio.vad import create_vad
 from assistant.config import Config, intents_dir, load_config
+from assistant.dialogue import Dialogue
 from assistant.errors import ControlError, EngineError
 from assistant.library.models import ScanReport
 from assistant.library.store import Catalogue
@@ -32,6 +34,8 @@ from assistant.nlu.library_entities import build_entities
 from assistant.nlu.matcher import Matcher
 from assistant.nlu.templates import IntentSet, load_intents
 from assistant.player.base import ClipPlayer
+from assistant.player.mpv_engine import MpvPlayer
+from assistant.skills.registry import Skills
 from assistant.tts.base import SpeechEventSink, Synthesizer
 from assistant.tts.earcons import Earcons
 from assistant.tts.output import VoiceOutput
@@ -196,10 +200,20 @@ def run_doctor(config_path: Path | None) -> int:
     return doctor.run(config_path)
 
 
-def run_console(config: Config, as_json: bool) -> int:
-    """`assistant console`: typed commands from stdin through dialogue, skills and the player."""
-    from assistant import console
-    from assistant.dialogue import Dialogue
+@dataclass(frozen=True)
+class Core:
+    """What acting on commands takes: the catalogue, understanding, the player and the skills."""
+
+    catalogue: Catalogue
+    matcher: Matcher
+    player: MpvPlayer
+    skills: Skills
+    dialogue: Dialogue
+
+
+@contextmanager
+def open_core(config: Config) -> Iterator[Core]:
+    """Build the core in order; close it in reverse, recording the player's last events."""
     from assistant.library.history import History
     from assistant.player.mpv_engine import MpvPlayer
     from assistant.skills.events import EventPump
@@ -221,14 +235,23 @@ def run_console(config: Config, as_json: bool) -> int:
                 config=config,
             )
             dialogue = Dialogue(matcher=matcher, skills=skills, config=config)
-            lines = (line.rstrip("\n") for line in sys.stdin)
-            return console.run(
-                dialogue=dialogue, skills=skills, lines=lines, out=sys.stdout, as_json=as_json
-            )
+            yield Core(catalogue, matcher, player, skills, dialogue)
+            skills.context.recorder.save_position_now()
         finally:
             player.close()
             # Events the player sent while closing (the last TrackEnded) still reach history.
             events.process_pending()
+
+
+def run_console(config: Config, as_json: bool) -> int:
+    """`assistant console`: typed commands from stdin through dialogue, skills and the player."""
+    from assistant import console
+
+    with open_core(config) as core:
+        lines = (line.rstrip("\n") for line in sys.stdin)
+        return console.run(
+            dialogue=core.dialogue, skills=core.skills, lines=lines, out=sys.stdout, as_json=as_json
+        )
 
 
 # --- hearing: microphone, end of speech, recognition ------------------------------------
@@ -325,33 +348,12 @@ def run_daemon(config_path: Path | None) -> int:
     SIGHUP reloads the config and rescans the library."""
     from assistant.asr.wake import KeyphraseWakeDetector
     from assistant.daemon import AudioFeed, Daemon
-    from assistant.dialogue import Dialogue
-    from assistant.library.history import History
-    from assistant.player.mpv_engine import MpvClipPlayer, MpvPlayer
-    from assistant.skills.events import EventPump
-    from assistant.skills.registry import build_skills
+    from assistant.player.mpv_engine import MpvClipPlayer
 
     config = load(config_path)
     with contextlib.ExitStack() as stack:
-        catalogue = stack.enter_context(open_catalogue(config))
-        intents = load_intents(intents_dir(config))
-        matcher = build_matcher(config, catalogue, intents)
-        history = History(catalogue=catalogue)
-        events = EventPump()
-        player = MpvPlayer(config=config.player, on_event=events.on_event)
-        stack.callback(events.process_pending)  # the last TrackEnded still reaches history
-        stack.callback(player.close)
-        skills = build_skills(
-            player=player,
-            events=events,
-            catalogue=catalogue,
-            history=history,
-            intents=intents,
-            config=config,
-        )
-        stack.callback(skills.context.recorder.save_position_now)
-        dialogue = Dialogue(matcher=matcher, skills=skills, config=config)
-        recognizer = build_recognizer(config, matcher)
+        core = stack.enter_context(open_core(config))
+        recognizer = build_recognizer(config, core.matcher)
         wake = None
         if config.wake.mode == "phrase":
             wake = KeyphraseWakeDetector(phrase=config.wake.phrase, threshold=config.wake.threshold)
@@ -364,23 +366,23 @@ def run_daemon(config_path: Path | None) -> int:
 
         def reload() -> None:
             fresh = load(config.source)
-            report = scan(fresh, catalogue)
+            report = scan(fresh, core.catalogue)
             _log_report(report)
-            new_matcher = build_matcher(fresh, catalogue, load_intents(intents_dir(fresh)))
-            dialogue.use_matcher(new_matcher)
+            new_matcher = build_matcher(fresh, core.catalogue, load_intents(intents_dir(fresh)))
+            core.dialogue.use_matcher(new_matcher)
             recognizer.set_grammar(build_grammar(new_matcher.intents, new_matcher.entities))
             logger.info(
                 "reloaded: %d tracks (%d added, %d removed); player, audio and speech settings "
                 "take effect after a restart",
-                len(catalogue.tracks()),
+                len(core.catalogue.tracks()),
                 report.added,
                 report.removed,
             )
 
         daemon = Daemon(
-            dialogue=dialogue,
-            skills=skills,
-            player=player,
+            dialogue=core.dialogue,
+            skills=core.skills,
+            player=core.player,
             recognizer=recognizer,
             wake=wake,
             make_endpointer=lambda: build_endpointer(config),
@@ -389,7 +391,7 @@ def run_daemon(config_path: Path | None) -> int:
             on_reload=reload,
         )
         events_sink.append(daemon)
-        stack.callback(player.stop)
+        stack.callback(core.player.stop)
         server = control.ControlServer(
             path=control.socket_path(config.state_dir),
             handler=control.forwarding_handler(daemon.submit, timeout=60.0),
