@@ -39,8 +39,8 @@ from assistant.player.base import PlayerEvent, TrackStarted
 from assistant.player.mpv_engine import MpvPlayer
 from assistant.skills.events import EventPump
 from assistant.skills.registry import build_skills
+from tests.fixtures.config import write_config
 from tests.fixtures.generate import make_library
-from tests.skills.support import write_config
 from tests.virtual_audio import virtual_audio
 
 COMMAND = "play bohemian rapsody by queen"

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.fixtures.config import write_config
 from tests.fixtures.generate import FixtureLibrary
 from tests.fixtures.library_spec import PLAYLISTS
-from tests.skills.support import write_config
 
 CAR = [t.title for t in PLAYLISTS["Songs to Sing in the Car"]]
 

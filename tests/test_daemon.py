@@ -19,8 +19,8 @@ from mutagen.easyid3 import EasyID3
 
 from assistant.library.history import History
 from assistant.library.store import Catalogue
+from tests.fixtures.config import write_config
 from tests.fixtures.generate import FixtureLibrary, make_library
-from tests.nlu.conftest import write_config
 
 START_TIMEOUT_S = 120.0
 

@@ -10,8 +10,9 @@ import pytest
 from assistant.dialogue import describe_action, pick_choice
 from assistant.nlu.base import IntentResult
 from assistant.player.base import PlayState
+from tests.fixtures.config import write_config
 from tests.fixtures.generate import FixtureLibrary
-from tests.skills.support import Rig, rig_config, write_config
+from tests.skills.support import Rig, rig_config
 
 HELLO = ({"track": "Hello", "artist": "Adele"}, {"track": "Hello", "artist": "Lionel Richie"})
 

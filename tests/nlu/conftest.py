@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -11,29 +10,8 @@ from assistant.app import build_matcher
 from assistant.config import Config, load_config
 from assistant.library.store import Catalogue
 from assistant.nlu.matcher import Matcher
+from tests.fixtures.config import write_config
 from tests.fixtures.generate import FixtureLibrary
-from tests.fixtures.library_spec import RADIO
-
-
-def write_config(root: Path, library: FixtureLibrary) -> Path:
-    stations = "\n".join(f"    - {{name: {name!r}, url: {url!r}}}" for name, url in RADIO.items())
-    path = root / "config.yaml"
-    path.write_text(
-        f"""\
-library:
-  music_dirs: [{library.music_dir}]
-  playlist_dirs: [{library.playlist_dir}]
-  podcast_dirs: [{library.podcast_dir}]
-radio:
-  stations:
-{stations}
-state_dir: {root / "state"}
-player:
-  audio_output: "null"
-""",
-        encoding="utf-8",
-    )
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.fixtures.config import write_config
 from tests.fixtures.generate import FixtureLibrary
-from tests.nlu.conftest import write_config
 
 
 def _parse(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.config import write_config
 from tests.fixtures.generate import FixtureLibrary
-from tests.skills.support import Rig, rig_config, write_config
+from tests.skills.support import Rig, rig_config
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 from assistant.app import build_matcher
@@ -20,8 +20,6 @@ from assistant.player.mpv_engine import MpvPlayer
 from assistant.skills.base import Response
 from assistant.skills.events import EventPump
 from assistant.skills.registry import Skills, build_skills
-from tests.fixtures.generate import FixtureLibrary
-from tests.fixtures.library_spec import RADIO
 
 TIMEOUT = 30.0
 """Generous: two slow cores shared with other test runs."""
@@ -38,37 +36,6 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-def write_config(
-    root: Path,
-    library: FixtureLibrary,
-    *,
-    stations: Mapping[str, str] = RADIO,
-    player: str = "",
-    extra: str = "",
-) -> Path:
-    lines = "\n".join(f"    - {{name: {n!r}, url: {u!r}}}" for n, u in stations.items())
-    path = root / "config.yaml"
-    path.write_text(
-        f"""\
-library:
-  music_dirs: [{library.music_dir}]
-  playlist_dirs: [{library.playlist_dir}]
-  podcast_dirs: [{library.podcast_dir}]
-radio:
-  stations:
-{lines}
-state_dir: {root / "state"}
-player:
-  audio_output: "null"
-  network_timeout: 1
-{player}
-{extra}
-""",
-        encoding="utf-8",
-    )
-    return path
 
 
 class Rig:

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from assistant.player.base import PlayState, TrackStarted
+from tests.fixtures.config import write_config
 from tests.fixtures.generate import FixtureLibrary, episode_relpath, make_library
-from tests.skills.support import FakeClock, Rig, rig_config, write_config
+from tests.skills.support import FakeClock, Rig, rig_config
 
 
 @pytest.fixture
