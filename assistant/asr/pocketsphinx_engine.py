@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from pathlib import Path
 from typing import Any
 
 from assistant.asr.base import Grammar, Hypothesis, Transcript
+from assistant.asr.fsg import compile_grammar
 from assistant.asr.g2p import Pronouncer, load_cmudict
 from assistant.asr.grammars import derives
-from assistant.asr.jsgf import jsgf_word, to_jsgf
+from assistant.asr.jsgf import jsgf_word
 from assistant.asr.pcm import PcmAdapter
 from assistant.audio.base import AudioChunk
 from assistant.errors import EngineError
@@ -35,6 +37,9 @@ _LOG_BASE = math.log(1.0001)  # pocketsphinx's log base: its Python API returns 
 _NBEST_TEMPERATURE = 150.0
 """Score units (log base 1.0001) that make one n-best entry e times likelier than the next."""
 _NBEST_SCAN = 200
+NBEST_MAX_TRANSITIONS = 1000
+"""Word graphs larger than this give only the best sentence: the lattice behind n-best costs
+more than the decoding itself past it (bench/bench_asr.py)."""
 
 
 def _ps() -> Any:
@@ -86,11 +91,12 @@ class PocketsphinxRecognizer:
                     hmm=str(self._model / "en-us"),
                     dict=str(self._dict_path),
                     lm=None,
-                    # Wider beams than the defaults keep rival sentences in the lattice, so
-                    # nbest() has alternatives to give; the grammar keeps the cost small.
-                    beam=1e-80,
-                    wbeam=1e-60,
-                    pbeam=1e-80,
+                    # The FSG search's "bestpath" rescoring builds a word lattice from every
+                    # word exit (quadratic in them: minutes on a library's grammar) and takes
+                    # its best path to whatever word ended last, ignoring the grammar's final
+                    # state, so it returned fragments ("play the we"). The Viterbi backtrace
+                    # it replaces only ends on the final state.
+                    bestpath=False,
                     loglevel="FATAL",
                 )
             )
@@ -118,6 +124,8 @@ class PocketsphinxRecognizer:
         self._streaming = False
         self._partial = ""
         self._buffer = bytearray()
+        self.graph_size: tuple[int, int, int] = (0, 0, 0)
+        """States, transitions and null transitions of the active grammar's word graph."""
         self.last_margin: float | None = None
         """Grammar minus phone-loop score per frame of the last utterance (None: incomplete)."""
         self.set_grammar(grammar)
@@ -138,7 +146,7 @@ class PocketsphinxRecognizer:
                 self._spelling = {}
             else:
                 self._spelling = self._add_words(grammar.words())
-                self._decoder.add_jsgf_string(search, to_jsgf(grammar))
+                self._add_graph(search, grammar)
             self._decoder.activate_search(search)
             # current_search() crashes on a decoder with no search yet: track the name here.
             if self._search:
@@ -148,6 +156,21 @@ class PocketsphinxRecognizer:
             raise EngineError(f"pocketsphinx rejected the grammar: {exc}") from exc
         self._grammar = grammar
         logger.info("asr: %s", self.name)
+
+    def _add_graph(self, search: str, grammar: Grammar) -> None:
+        """The grammar as a word graph (see assistant.asr.fsg for why not add_jsgf_string)."""
+        start = time.perf_counter()
+        graph = compile_grammar(grammar, jsgf_word)
+        # create_fsg takes a null transition as a 3-tuple (a None word is refused).
+        transitions = [t if t[3] is not None else t[:3] for t in graph.transitions]
+        fsg = self._decoder.create_fsg(search, graph.start, graph.final, transitions)
+        self._decoder.add_fsg(search, fsg)
+        self.graph_size = (graph.states, len(graph.transitions), graph.null_transitions)
+        logger.info(
+            "asr: grammar of %d states, %d transitions (%d null) built in %.2f s",
+            *self.graph_size,
+            time.perf_counter() - start,
+        )
 
     def _add_words(self, words: set[str]) -> dict[str, str]:
         """Give every grammar word a dictionary entry; returns JSGF spelling -> grammar word."""
@@ -230,6 +253,18 @@ class PocketsphinxRecognizer:
         """Up to `alternatives` distinct whole sentences, confidences summing to `accept`."""
         scored: dict[str, float] = {best: _raw_score(best_score)}
         assert self._grammar is not None  # only called in grammar mode
+        # nbest() builds the search's word lattice, quadratic in its word exits: cheap on a
+        # small grammar, seconds per utterance on a library's (bench/bench_asr.py).
+        if self._alternatives > 1 and self.graph_size[1] <= NBEST_MAX_TRANSITIONS:
+            self._scan_nbest(scored)
+        top = max(scored.values())
+        weights = {t: math.exp((s - top) / _NBEST_TEMPERATURE) for t, s in scored.items()}
+        total = sum(weights.values())
+        ranked = sorted(weights.items(), key=lambda item: -item[1])
+        return tuple(Hypothesis(t, accept * w / total) for t, w in ranked)
+
+    def _scan_nbest(self, scored: dict[str, float]) -> None:
+        assert self._grammar is not None
         for i, entry in enumerate(self._decoder.nbest()):
             if i >= _NBEST_SCAN or len(scored) >= self._alternatives:
                 break
@@ -238,11 +273,6 @@ class PocketsphinxRecognizer:
             text = self._words(entry.hypstr)
             if text and text not in scored and derives(self._grammar, text.split()):
                 scored[text] = _raw_score(entry.score)
-        top = max(scored.values())
-        weights = {t: math.exp((s - top) / _NBEST_TEMPERATURE) for t, s in scored.items()}
-        total = sum(weights.values())
-        ranked = sorted(weights.items(), key=lambda item: -item[1])
-        return tuple(Hypothesis(t, accept * w / total) for t, w in ranked)
 
     def _free_transcript(self, hyp: Any) -> Transcript:
         if hyp is None or not hyp.hypstr:
