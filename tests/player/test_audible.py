@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.config import PlayerConfig
@@ -38,11 +39,20 @@ class Speaker:
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
             current = self.record(0.5)
-            a, b = rms(previous), rms(current)
+            a, b = level(previous), level(current)
             if len(current) > RATE * 2 // 5 and abs(a - b) <= 0.1 * max(a, b, 1.0):
                 return current
             previous = current
         raise AssertionError("the speaker's level did not settle")
+
+
+def level(samples: bytes) -> float:
+    """Median RMS of 20 ms frames: a steady tone's level, unmoved by the odd recording dropout
+    that a loaded machine causes (those dragged the plain RMS 13 % low)."""
+    data = np.frombuffer(samples, dtype=np.int16).astype(np.float64)
+    frame = RATE // 50
+    frames = data[: len(data) // frame * frame].reshape(-1, frame)
+    return float(np.median(np.sqrt((frames**2).mean(axis=1)))) if len(frames) else 0.0
 
 
 @pytest.fixture
@@ -77,7 +87,7 @@ def test_the_tone_comes_out_of_the_speaker_and_next_changes_it(
         assert time.monotonic() < deadline, "the second track was never heard"
     assert rms(heard) > 1000
     music.stop()
-    assert rms(speaker.steady()) < 30
+    assert level(speaker.steady()) < 30
 
 
 def test_volume_ducking_and_mute_change_the_level_as_documented(
@@ -85,26 +95,26 @@ def test_volume_ducking_and_mute_change_the_level_as_documented(
 ) -> None:
     music.play([QueueItem(str(tones["long_a"]), title="a")])
     events.started("a")
-    full = rms(speaker.steady())
+    full = level(speaker.steady())
     assert full > 1000
 
     music.duck()  # duck_volume=50 of volume 100 -> mpv volume 50 -> amplitude 0.5**3
-    ducked = rms(speaker.steady())
+    ducked = level(speaker.steady())
     assert ducked / full == pytest.approx(0.125, rel=0.25)
 
     music.set_volume(20)  # deferred while ducked
-    assert rms(speaker.steady()) / full == pytest.approx(0.125, rel=0.25)
+    assert level(speaker.steady()) / full == pytest.approx(0.125, rel=0.25)
 
     music.unduck()
-    assert rms(speaker.steady()) / full == pytest.approx(0.2**3, rel=0.25)
+    assert level(speaker.steady()) / full == pytest.approx(0.2**3, rel=0.25)
 
     music.set_volume(100)
-    assert rms(speaker.steady()) / full == pytest.approx(1.0, rel=0.1)
+    assert level(speaker.steady()) / full == pytest.approx(1.0, rel=0.1)
 
     music.mute()
-    assert rms(speaker.steady()) < 0.01 * full
+    assert level(speaker.steady()) < 0.01 * full
     music.unmute()
-    assert rms(speaker.steady()) / full == pytest.approx(1.0, rel=0.1)
+    assert level(speaker.steady()) / full == pytest.approx(1.0, rel=0.1)
 
 
 def test_a_clip_plays_over_ducked_music(
