@@ -45,6 +45,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from assistant.config import VadConfig
 from tests.asr.speech import synth
 from tests.fixtures.config import write_config
 from tests.fixtures.generate import FixtureLibrary, make_library
@@ -284,12 +285,17 @@ class Daemon:
         self._log.close()
 
 
-def daemon_config(root: Path, library: FixtureLibrary, asr: str = "") -> Path:
+def daemon_config(
+    root: Path, library: FixtureLibrary, asr: str = "", trailing_ms: int | None = None
+) -> Path:
     folder = root / f"daemon-{len(list(root.glob('daemon-*')))}"
     folder.mkdir()
     path = write_config(folder, library, player="  volume: 100", extra=asr)
     text = path.read_text().replace('audio_output: "null"', 'audio_output: "pulse"')
-    path.write_text(text + "audio:\n  device: pulse\n")
+    text += "audio:\n  device: pulse\n"
+    if trailing_ms is not None:
+        text += f"vad:\n  trailing_silence_ms: {trailing_ms}\n"
+    path.write_text(text)
     return path
 
 
@@ -350,8 +356,8 @@ def spoken_run(
 
 
 def cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    """utime + stime of the whole process (all threads), in clock ticks."""
+    return _task_ticks(Path(f"/proc/{pid}"))
 
 
 def vm_kb(pid: int, key: str) -> int:
@@ -417,6 +423,35 @@ class Helper:
         self.proc.wait(timeout=10)
 
 
+def thread_ticks(pid: int) -> dict[str, int]:
+    """utime+stime per thread of `pid`, keyed "tid name" (python threads are all "python")."""
+    ticks = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            ticks[f"{task.name} {name}"] = _task_ticks(task)
+        except OSError:
+            continue  # the thread ended
+    return ticks
+
+
+def _task_ticks(task: Path) -> int:
+    # Fields 14 and 15 of stat; split after the ")" that closes a name that may hold spaces.
+    fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def print_threads(before: dict[str, int], after: dict[str, int], elapsed: float) -> None:
+    """Where the idle daemon's CPU goes, by thread."""
+    used = sorted(
+        ((after[k] - before.get(k, 0), k) for k in after), key=lambda pair: pair[0], reverse=True
+    )
+    shares = ", ".join(
+        f"{k}: {100.0 * t / TICKS_PER_S / elapsed:.2f} %" for t, k in used[:6] if t > 0
+    )
+    print(f"  idle daemon's busiest threads (tid name: CPU % of a core): {shares}")
+
+
 def idle_cpu(daemon: Daemon, seconds: float) -> list[tuple[str, float, int]]:
     """(name, CPU % of one core, peak RSS kB) over the same `seconds` for each process."""
     capture = Helper(CAPTURE_ONLY)
@@ -432,9 +467,11 @@ def idle_cpu(daemon: Daemon, seconds: float) -> list[tuple[str, float, int]]:
             "baseline: parec": parec.pid,
         }
         before = {name: cpu_ticks(pid) for name, pid in pids.items()}
+        threads = thread_ticks(daemon.proc.pid)
         t0 = time.monotonic()
         time.sleep(seconds)
         elapsed = time.monotonic() - t0
+        print_threads(threads, thread_ticks(daemon.proc.pid), elapsed)
         return [
             (
                 name,
@@ -478,6 +515,12 @@ def main() -> None:
     parser.add_argument("--idle-s", type=float, default=60.0)
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for music")
     parser.add_argument("--no-vosk", action="store_true")
+    parser.add_argument(
+        "--trailing-ms",
+        type=int,
+        default=None,
+        help="vad.trailing_silence_ms for the latency runs (default: the config's, 700)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, virtual_audio() as env:
@@ -492,7 +535,8 @@ def main() -> None:
         runs: list[Run] = []
         idle: list[tuple[str, float, int]] = []
         try:
-            daemon = Daemon(daemon_config(root, library, "asr:\n  engine: pocketsphinx\n"))
+            pocketsphinx = "asr:\n  engine: pocketsphinx\n"
+            daemon = Daemon(daemon_config(root, library, pocketsphinx, args.trailing_ms))
             try:
                 for i in range(args.runs):
                     run = spoken_run(daemon, mic, speaker, wav, freqs, args.timeout)
@@ -532,13 +576,19 @@ def main() -> None:
             speaker.close()
             floor.close()
 
-    report(args.runs, runs, idle, rss)
+    trailing = args.trailing_ms if args.trailing_ms is not None else VadConfig().trailing_silence_ms
+    report(args.runs, runs, idle, rss, trailing)
 
 
 def report(
-    attempted: int, runs: list[Run], idle: list[tuple[str, float, int]], rss: list[tuple[str, int]]
+    attempted: int,
+    runs: list[Run],
+    idle: list[tuple[str, float, int]],
+    rss: list[tuple[str, int]],
+    trailing_ms: int,
 ) -> None:
     print(f"\nend of speech -> music, {len(runs)} of {attempted} spoken runs: {COMMAND!r}")
+    print(f"(includes vad.trailing_silence_ms = {trailing_ms}: the silence that ends a command)")
     if runs:
         rows = [
             ("end of speech -> first music (ducked)", [r.to_music * 1000 for r in runs]),
