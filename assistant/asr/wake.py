@@ -32,6 +32,10 @@ class KeyphraseWakeDetector:
         return f"pocketsphinx keyphrase {self._spotter.phrase!r} (threshold {self._threshold:g})"
 
     def process(self, chunk: AudioChunk) -> WakeEvent | None:
+        if not any(chunk.samples):
+            # Exact digital silence (a muted or idle virtual device) would drag the spotter's
+            # running cepstral mean far from speech and deafen it for seconds after.
+            return None
         pcm = self._adapter.convert(chunk)
         if not pcm:
             return None

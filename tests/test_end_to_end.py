@@ -1,0 +1,197 @@
+"""The whole product: spoken commands into a virtual microphone, music and answers out of a
+virtual speaker, with `assistant run` as a real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.fixtures.config import write_config
+from tests.fixtures.generate import FixtureLibrary, make_library
+from tests.fixtures.library_spec import PLAYLISTS
+from tests.test_daemon import RunningDaemon
+from tests.virtual_audio import Recorder
+
+RATE = 16000
+FRAME = 800  # 50 ms at 16 kHz
+
+
+def speech(tmp: Path, name: str, *parts: str) -> Path:
+    """espeak-ng saying `parts` with pauses between, at 16 kHz with a -40 dB noise floor."""
+    pieces = []
+    for i, text in enumerate(parts):
+        raw = tmp / f"{name}-{i}.wav"
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(raw), text], check=True)
+        pieces.append(str(raw))
+    joined = tmp / f"{name}-joined.wav"
+    subprocess.run(
+        ["sox", *pieces, "-r", str(RATE), "-c", "1", str(joined), "pad", "0.3", "1.2"],
+        check=True,
+    )
+    if len(parts) > 1:  # a pause after the wake word, as people leave one
+        first = tmp / f"{name}-first.wav"
+        rest = tmp / f"{name}-rest.wav"
+        subprocess.run(
+            ["sox", pieces[0], "-r", str(RATE), "-c", "1", str(first), "pad", "0.3", "0.6"],
+            check=True,
+        )
+        subprocess.run(
+            ["sox", *pieces[1:], "-r", str(RATE), "-c", "1", str(rest), "pad", "0", "1.2"],
+            check=True,
+        )
+        subprocess.run(["sox", str(first), str(rest), str(joined)], check=True)
+    seconds = float(
+        subprocess.run(
+            ["soxi", "-D", str(joined)], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    noise = tmp / f"{name}-noise.wav"
+    subprocess.run(
+        [
+            "sox",
+            "-n",
+            "-r",
+            str(RATE),
+            "-c",
+            "1",
+            str(noise),
+            "synth",
+            str(seconds),
+            "whitenoise",
+            "vol",
+            "0.01",
+        ],
+        check=True,
+    )
+    out = tmp / f"{name}.wav"
+    subprocess.run(["sox", "-m", str(joined), str(noise), str(out)], check=True)
+    return out
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> FixtureLibrary:
+    return make_library(tmp_path / "lib")
+
+
+@pytest.fixture
+def assistant(
+    tmp_path: Path, library: FixtureLibrary, pulse_env: dict[str, str]
+) -> Iterator[RunningDaemon]:
+    config = write_config(tmp_path, library)
+    text = config.read_text().replace('audio_output: "null"', 'audio_output: "pulse"')
+    # Earcons off: their tones would mix into the music band this test measures.
+    text += "audio:\n  device: pulse\nspeech:\n  rate: 190\n  earcons: false\n"
+    config.write_text(text)
+    # A real microphone always hears its own noise; the virtual one gives digital silence
+    # unless fed, so it gets a -40 dB floor for the whole test, as a room would.
+    floor = tmp_path / "room.wav"
+    subprocess.run(
+        [
+            "sox",
+            "-n",
+            "-r",
+            str(RATE),
+            "-c",
+            "1",
+            str(floor),
+            "synth",
+            "600",
+            "whitenoise",
+            "vol",
+            "0.01",
+        ],
+        check=True,
+    )
+    room = subprocess.Popen(
+        ["paplay", "--device=micsink", str(floor)],
+        env={**os.environ, **pulse_env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    running = RunningDaemon(config, env=pulse_env)
+    time.sleep(2.0)  # the room is heard for a moment before anybody speaks
+    yield running
+    running.kill()
+    room.kill()
+    room.wait()
+
+
+def inject(path: Path, env: dict[str, str]) -> None:
+    subprocess.run(
+        ["paplay", "--device=micsink", str(path)], env={**os.environ, **env}, check=True, timeout=60
+    )
+
+
+def wait_for(
+    daemon: RunningDaemon, check: Callable[[dict[str, Any]], bool], timeout: float = 60.0
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        status = daemon.status()
+        if check(status):
+            return status
+        assert time.monotonic() < deadline, f"{status}\n{daemon.log_text()}"
+        time.sleep(0.2)
+
+
+def band_energy(frames: np.ndarray, freqs: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Per 50 ms frame: energy at the tracks' sine frequencies, and everything else (speech)."""
+    spectrum = np.abs(np.fft.rfft(frames * np.hanning(FRAME), axis=1)) ** 2
+    bins = np.fft.rfftfreq(FRAME, 1 / RATE)
+    tone = np.zeros(len(bins), dtype=bool)
+    for f in freqs:
+        tone |= np.abs(bins - f) <= 45
+    voiced = (bins > 150) & (bins < 4000) & ~tone
+    return spectrum[:, tone].sum(axis=1), spectrum[:, voiced].sum(axis=1)
+
+
+def test_spoken_commands_play_duck_answer_and_stop(
+    assistant: RunningDaemon, library: FixtureLibrary, pulse_env: dict[str, str], tmp_path: Path
+) -> None:
+    playlist = library.playlists["Songs to Sing in the Car"]
+    recorder = Recorder(pulse_env, tmp_path / "speaker.raw")
+    try:
+        inject(speech(tmp_path, "play", "hey speaker", "play songs to sing in the car"), pulse_env)
+        status = wait_for(assistant, lambda s: s["player"]["state"] == "playing")
+        assert status["player"]["track"]["title"] in {t.title for t in playlist}
+        assert status["last"]["intent"] == "PlayPlaylist"
+        assert status["last"]["response"] == "Playing Songs to Sing in the Car."
+        wait_for(assistant, lambda s: s["state"] == "idle")
+
+        inject(speech(tmp_path, "what", "hey speaker", "what's playing"), pulse_env)
+        status = wait_for(assistant, lambda s: (s["last"] or {}).get("intent") == "WhatIsPlaying")
+        assert status["last"]["response"].startswith("This is ")
+        wait_for(assistant, lambda s: s["state"] == "idle")
+
+        inject(speech(tmp_path, "stop", "hey speaker", "stop"), pulse_env)
+        wait_for(assistant, lambda s: s["player"]["state"] == "stopped")
+    finally:
+        audio = np.frombuffer(recorder.stop(), dtype=np.int16).astype(np.float64)
+    frames = audio[: len(audio) // FRAME * FRAME].reshape(-1, FRAME)
+    music, voice = band_energy(
+        frames, [library.frequencies[t] for t in PLAYLISTS["Songs to Sing in the Car"]]
+    )
+    loud_music = music > np.percentile(music, 95) * 0.1
+    assert loud_music.sum() * FRAME / RATE > 2.0, "the playlist was not heard"
+    # The answer was heard: speech energy well above the silence before anything played.
+    quiet = voice[: max(1, int(0.5 * RATE / FRAME))].mean()
+    speaking = voice > max(quiet * 100, voice.max() * 0.05)
+    assert speaking.sum() * FRAME / RATE > 0.5, "no spoken answer was heard"
+    # Music was ducked while the assistant spoke (duck_volume 30 % on mpv's cubic scale is
+    # about -31 dB). Speech has energy in the music's band too, so within each spoken answer
+    # the quietest moments (the gaps between words) show the music's own level.
+    normal = np.median(music[loud_music & ~speaking])
+    # Words of one answer joined across their gaps (up to 300 ms).
+    joined = np.convolve(speaking.astype(int), np.ones(7), mode="same") > 0
+    answers = np.flatnonzero(np.diff(np.concatenate([[0], joined.astype(int), [0]])))
+    spans = [(a, b) for a, b in zip(answers[::2], answers[1::2], strict=True) if b - a >= 10]
+    assert spans, "no spoken answer of half a second or more"
+    for start, end in spans:
+        assert np.percentile(music[start:end], 10) < 0.1 * normal, (start, end, normal)
