@@ -59,6 +59,7 @@ SPEECH_RMS = 1000.0  # int16 RMS of a 10 ms block: -30 dBFS, 10 dB over the floo
 PLAYLIST = "Chill Evening"  # tones at 1040/1180/1320/1480 Hz, above the voice's pitch
 COMMAND = "play chill evening"
 START_TIMEOUT_S = 300.0
+MAX_RSS_KB = 4 * 1024 * 1024
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 LOW = ("--latency-msec=10",)
 MONO = ("--channels=1", "--raw", "--latency-msec=50")
@@ -225,10 +226,26 @@ class Daemon:
             stderr=self._log,
         )
         deadline = time.monotonic() + START_TIMEOUT_S
-        while self.ctl("status", "--json").returncode != 0:
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the daemon did not start:\n{self.log_tail()}")
+        while self.ctl("status", "--json", timeout=5).returncode != 0:
+            problem = ""
+            if self.proc.poll() is not None:
+                problem = f"exited with {self.proc.returncode}"
+            elif time.monotonic() > deadline:
+                problem = f"no answer within {START_TIMEOUT_S:.0f} s"
+            elif (rss := vm_kb(self.proc.pid, "VmRSS")) > MAX_RSS_KB:
+                problem = (
+                    f"RSS {rss / 1024:.0f} MB while starting; killed before it took the machine"
+                )
+            if problem:
+                self.kill()
+                raise RuntimeError(f"the daemon did not start: {problem}\n{self.log_tail()}")
             time.sleep(0.5)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
 
     def ctl(self, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
         try:
@@ -271,7 +288,8 @@ class Daemon:
             time.sleep(0.3)
 
     def log_tail(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")[-3000:]
 
     def close(self) -> None:
@@ -534,6 +552,7 @@ def main() -> None:
         rss: list[tuple[str, int]] = []
         runs: list[Run] = []
         idle: list[tuple[str, float, int]] = []
+        vosk_failure = ""
         try:
             pocketsphinx = "asr:\n  engine: pocketsphinx\n"
             daemon = Daemon(daemon_config(root, library, pocketsphinx, args.trailing_ms))
@@ -555,15 +574,20 @@ def main() -> None:
             model = vosk_model_dir()
             if not args.no_vosk and model is not None:
                 asr = f"asr:\n  engine: vosk\n  vosk_model: {model}\n"
-                daemon = Daemon(daemon_config(root, library, asr))
                 try:
-                    spoken_run(daemon, mic, speaker, wav, freqs, 20.0)  # the model decodes once
-                    use_music(daemon)
-                    rss.append(
-                        ("assistant run, vosk (Korean model)", vm_kb(daemon.proc.pid, "VmHWM"))
-                    )
-                finally:
-                    daemon.close()
+                    daemon = Daemon(daemon_config(root, library, asr))
+                except RuntimeError as exc:
+                    print(f"vosk daemon: {exc}", flush=True)
+                    vosk_failure = str(exc).splitlines()[0]
+                else:
+                    try:
+                        spoken_run(daemon, mic, speaker, wav, freqs, 20.0)  # decode once
+                        use_music(daemon)
+                        rss.append(
+                            ("assistant run, vosk (Korean model)", vm_kb(daemon.proc.pid, "VmHWM"))
+                        )
+                    finally:
+                        daemon.close()
                 bare = Helper(VOSK_ONLY, str(model))
                 try:
                     rss.append(
@@ -578,6 +602,8 @@ def main() -> None:
 
     trailing = args.trailing_ms if args.trailing_ms is not None else VadConfig().trailing_silence_ms
     report(args.runs, runs, idle, rss, trailing)
+    if vosk_failure:
+        print(f"assistant run, vosk (Korean model): {vosk_failure}")
 
 
 def report(
