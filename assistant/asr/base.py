@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -34,11 +33,24 @@ class Grammar:
         }
 
     def expand(self, rule: str | None = None) -> Iterator[str]:
-        """Every sentence of the language (can be very many: take what you need)."""
+        """Every sentence of the language, lazily (there can be billions: take what you need).
+
+        Nothing is materialised: a big library's names times the templates would not fit
+        in memory (a vosk phrase list built by listing them all grew past 16 GB).
+        """
         for alt in self.rules[rule or self.start]:
-            parts = [list(self.expand(t[1:-1])) if self.is_ref(t) else [t] for t in alt]
-            for combo in itertools.product(*parts):
-                yield " ".join(w for w in combo if w)
+            for words in self._expand_tokens(alt):
+                yield " ".join(w for w in words if w)
+
+    def _expand_tokens(self, tokens: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+        if not tokens:
+            yield ()
+            return
+        first, rest = tokens[0], tokens[1:]
+        heads = self.expand(first[1:-1]) if self.is_ref(first) else iter([first])
+        for head in heads:
+            for tail in self._expand_tokens(rest):
+                yield (head, *tail)
 
 
 @dataclass(frozen=True)
