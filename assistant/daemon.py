@@ -133,6 +133,7 @@ class Daemon:
         self._ducked = False
         self._running = False
         self._state_lock = threading.Lock()
+        self._last_tick = 0.0
         self._listeners: list[PendingRequest] = []
         """`assistant ctl listen` requests waiting for the command they asked to hear."""
 
@@ -189,7 +190,10 @@ class Daemon:
             self._reload()
 
     def _periodic(self) -> None:
-        self.skills.tick()
+        now = self._clock()
+        if now - self._last_tick >= TICK_S:  # not after each of the ~33 audio chunks a second
+            self._last_tick = now
+            self.skills.tick()
         listening = self.state is State.LISTENING and not self._heard_speech
         if listening and self._clock() > self._listen_deadline:
             logger.info("daemon: no speech after the wake word")
