@@ -110,8 +110,9 @@ class VadConfig:
     engine: Literal["auto", "micro", "energy"] = "auto"
     """auto uses pymicro-vad when installed, else the built-in energy detector."""
 
-    trailing_silence_ms: int = field(default=700, metadata=_range(100, 5000))
-    """Silence after speech that ends an utterance."""
+    trailing_silence_ms: int = field(default=500, metadata=_range(100, 5000))
+    """Silence after speech that ends an utterance. Every millisecond here is a millisecond
+    before the answer (bench/bench_daemon.py); longer lets the owner pause mid-command."""
     max_utterance_s: float = field(default=8.0, metadata=_range(1, 60))
     """An utterance is cut off after this many seconds."""
     threshold: float = field(default=0.5, metadata=_range(0.0, 1.0))
