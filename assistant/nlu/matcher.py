@@ -92,14 +92,12 @@ class Matcher:
         """The best reading of `text`, or None when it is not a command we understand."""
         tokens = normalize(text).split()
         readings = {tuple(tokens), self._strip_skip_words(tokens)}
+        walks = [_Walk(reading, self.intents.lists) for reading in readings if reading]
         parses = [
             (sentence, literal, captures)
-            for reading in readings
-            if reading
+            for walk in walks
             for sentence in self.intents.sentences
-            for literal, captures in _matches(
-                sentence.pattern, reading, 0, (), 0, self.intents.lists
-            )
+            for literal, captures in walk.whole(sentence.pattern)
         ]
         # Resolving names is the costly part: go from the most promising parse down and stop
         # once no remaining parse could beat the best resolved one (names score at most 1).
@@ -223,76 +221,61 @@ def _artists(match: EntityMatch) -> set[str]:
     return {attrs.get("artist", ""), attrs.get("album_artist", "")} - {""}
 
 
-def _matches(
-    node: Node,
-    tokens: tuple[str, ...],
-    pos: int,
-    caps: tuple[Capture, ...],
-    literal: int,
-    lists: Mapping[str, SlotList],
-) -> Iterator[tuple[int, tuple[Capture, ...]]]:
-    """Every way `node` matches all of `tokens` from `pos`: (literal words matched, captures)."""
-    for end, new_caps, new_literal in _walk(node, tokens, pos, caps, literal, lists):
-        if end == len(tokens):
-            yield new_literal, new_caps
+Step = tuple[int, tuple[Capture, ...], int]
+"""(position after the match, captures so far, literal words matched so far)."""
 
 
-def _walk(
-    node: Node,
-    tokens: tuple[str, ...],
-    pos: int,
-    caps: tuple[Capture, ...],
-    literal: int,
-    lists: Mapping[str, SlotList],
-) -> Iterator[tuple[int, tuple[Capture, ...], int]]:
-    if isinstance(node, Word):
-        if pos < len(tokens) and tokens[pos] == node.text:
-            yield pos + 1, caps, literal + (node.text not in _FILLER)
-    elif isinstance(node, Seq):
-        yield from _walk_seq(node.items, 0, tokens, pos, caps, literal, lists)
-    elif isinstance(node, Alt):
-        for option in node.options:
-            yield from _walk(option, tokens, pos, caps, literal, lists)
-    elif isinstance(node, SlotRef):
-        yield from _walk_slot(lists[node.name], tokens, pos, caps, literal, lists)
+class _Walk:
+    """Every way a template matches a tokenised utterance, with what its slots captured."""
 
+    def __init__(self, tokens: tuple[str, ...], lists: Mapping[str, SlotList]) -> None:
+        self.tokens = tokens
+        self.lists = lists
 
-def _walk_seq(
-    items: tuple[Node, ...],
-    i: int,
-    tokens: tuple[str, ...],
-    pos: int,
-    caps: tuple[Capture, ...],
-    literal: int,
-    lists: Mapping[str, SlotList],
-) -> Iterator[tuple[int, tuple[Capture, ...], int]]:
-    if i == len(items):
-        yield pos, caps, literal
-        return
-    for end, new_caps, new_literal in _walk(items[i], tokens, pos, caps, literal, lists):
-        yield from _walk_seq(items, i + 1, tokens, end, new_caps, new_literal, lists)
+    def whole(self, node: Node) -> Iterator[tuple[int, tuple[Capture, ...]]]:
+        """Matches of `node` covering all the tokens: (literal words matched, captures)."""
+        for end, caps, literal in self.node(node, 0, (), 0):
+            if end == len(self.tokens):
+                yield literal, caps
 
+    def node(self, node: Node, pos: int, caps: tuple[Capture, ...], literal: int) -> Iterator[Step]:
+        tokens = self.tokens
+        if isinstance(node, Word):
+            if pos < len(tokens) and tokens[pos] == node.text:
+                yield pos + 1, caps, literal + (node.text not in _FILLER)
+        elif isinstance(node, Seq):
+            yield from self.seq(node.items, 0, pos, caps, literal)
+        elif isinstance(node, Alt):
+            for option in node.options:
+                yield from self.node(option, pos, caps, literal)
+        elif isinstance(node, SlotRef):
+            yield from self.slot(self.lists[node.name], pos, caps, literal)
 
-def _walk_slot(
-    slot: SlotList,
-    tokens: tuple[str, ...],
-    pos: int,
-    caps: tuple[Capture, ...],
-    literal: int,
-    lists: Mapping[str, SlotList],
-) -> Iterator[tuple[int, tuple[Capture, ...], int]]:
-    if slot.values:
-        for value in slot.values:
-            for end, _, _ in _walk(value.pattern, tokens, pos, (), 0, lists):
-                if end > pos:
-                    yield end, (*caps, (slot.name, value.out)), literal + (end - pos)
-        return
-    limit = MAX_NAME_WORDS if slot.entities else MAX_NUMBER_WORDS
-    for end in range(pos + 1, min(len(tokens), pos + limit) + 1):
-        words = tokens[pos:end]
-        if slot.entities:
-            yield end, (*caps, (slot.name, words)), literal
-            continue
-        number = parse_duration(words) if slot.duration else parse_number(words)
-        if number is not None and (slot.duration or slot.low <= number <= slot.high):
-            yield end, (*caps, (slot.name, number)), literal + len(words)
+    def seq(
+        self, items: tuple[Node, ...], i: int, pos: int, caps: tuple[Capture, ...], literal: int
+    ) -> Iterator[Step]:
+        if i == len(items):
+            yield pos, caps, literal
+            return
+        for end, new_caps, new_literal in self.node(items[i], pos, caps, literal):
+            yield from self.seq(items, i + 1, end, new_caps, new_literal)
+
+    def slot(
+        self, slot: SlotList, pos: int, caps: tuple[Capture, ...], literal: int
+    ) -> Iterator[Step]:
+        tokens = self.tokens
+        if slot.values:
+            for value in slot.values:
+                for end, _, _ in self.node(value.pattern, pos, (), 0):
+                    if end > pos:
+                        yield end, (*caps, (slot.name, value.out)), literal + (end - pos)
+            return
+        limit = MAX_NAME_WORDS if slot.entities else MAX_NUMBER_WORDS
+        for end in range(pos + 1, min(len(tokens), pos + limit) + 1):
+            words = tokens[pos:end]
+            if slot.entities:
+                yield end, (*caps, (slot.name, words)), literal
+                continue
+            number = parse_duration(words) if slot.duration else parse_number(words)
+            if number is not None and (slot.duration or slot.low <= number <= slot.high):
+                yield end, (*caps, (slot.name, number)), literal + len(words)
