@@ -10,8 +10,10 @@ same run; each runs in its own fresh process pinned to one CPU, so RTF (process 
 audio time) and peak RSS are per engine. The wake phrase detector at the configured threshold
 is measured on "hey speaker" clips per condition and on all the other audio (false wakes/h).
 
-    python3 bench/bench_spoken.py --quick     # ~100 commands, about 5 minutes the first time
-    python3 bench/bench_spoken.py             # 600 commands, about 20 minutes the first time
+    python3 bench/bench_spoken.py --quick     # 100 commands, 188 clips: about 7 minutes
+    python3 bench/bench_spoken.py             # 600 commands, 910 clips: about 18 minutes
+
+(2 cores; the free-LM baseline is the long pole. Synthesis adds ~2 minutes the first time.)
 
 Clips are cached under bench/out/spoken/ (keyed by a hash of the corpus), so reruns skip
 synthesis. vosk is measured only when an English model is installed at asr.vosk_model.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import multiprocessing
 import os
 import resource
@@ -150,6 +153,8 @@ def _run_path(
         cpu_total += time.process_time() - cpu0
         audio_total += len(pcm) / 2 / C.RATE
         row["outcome"] = judge(item, result, config.nlu)
+        if row.get("if_accepted") is not None:
+            row["if_accepted"] = judge(item, row["if_accepted"], config.nlu)
         if result is not None:
             row["intent"], row["slots"] = result.intent, dict(result.slots)
         rows.append(row)
@@ -172,6 +177,12 @@ def _hear_first(
     decided = utterance.audio.timestamp + utterance.audio.seconds
     row["live"] = row["cpu_latency"] + max(0.0, decided - utterance.end)
     row["heard"] = heard.transcript.text
+    row["rejected"] = heard.transcript.rejected
+    # For the reject-margin sweep: the grammar's margin over the phone loop (pocketsphinx
+    # only; None when the best path was not a whole sentence) and what the rejected words
+    # would have meant.
+    row["margin"] = getattr(recognizer, "last_margin", None)
+    row["if_accepted"] = matcher.match(heard.transcript.rejected) if row["rejected"] else None
     return heard.result
 
 
@@ -337,6 +348,8 @@ def failures(out: Mapping[str, Any], items: Mapping[str, C.Item], mode: str, sho
                     kinds[f"wrong {slot}"] += 1
         elif r["utterances"] == 0:
             kinds["no utterance found by the endpointer"] += 1
+        elif r.get("rejected"):
+            kinds["rejected by the recogniser (out of grammar or low margin)"] += 1
         elif r["utterances"] > 1:
             kinds[f"{r['outcome']} (utterance split in two)"] += 1
         else:
@@ -345,8 +358,37 @@ def failures(out: Mapping[str, Any], items: Mapping[str, C.Item], mode: str, sho
     for r in bad[:show]:
         item = items[r["id"]]
         print(f"  [{item.condition}, {item.voice} {item.speed}] said {item.text!r} "
-              f"({item.intent} {dict(item.slots)}) heard {r['heard']!r} -> {r['outcome']}"
+              f"({item.intent} {dict(item.slots)}) heard {r['heard'] or r.get('rejected', '')!r}"
+              f"{' (rejected)' if r.get('rejected') else ''} -> {r['outcome']}"
               + (f" {r['intent']} {r['slots']}" if r["intent"] else ""))  # fmt: skip
+
+
+def margin_sweep(out: Mapping[str, Any], items: Mapping[str, C.Item]) -> None:
+    """What the recogniser's reject margin trades: commands kept against other speech acted on.
+    Rejected utterances are scored on the words they were rejected with (their n-best is lost,
+    so this slightly understates success at lower margins)."""
+    rows = [r for r in out["rows"] if r.get("margin") is not None or r.get("if_accepted")]
+    if not rows:
+        return
+    print("\n## Reject margin sweep (grammar mode; the engine's default is the current one)")
+    print("| margin >= | commands success avg 20/10/5 dB | success 5 dB | out-of-domain acted |")
+    print("|---|---|---|---|")
+
+    def outcome(r: Mapping[str, Any], margin: float) -> str:
+        if r.get("margin") is None or r["margin"] < margin:
+            return NOTHING
+        return str(r["if_accepted"] or r["outcome"])
+
+    for margin in (-15.0, -12.0, -9.0, -7.0, -5.0, -3.0, 0.0):
+        rates = []
+        for snr in (20.0, 10.0, 5.0):
+            sel = [r for r in out["rows"] if items[r["id"]].kind == "command"
+                   and items[r["id"]].snr == snr]  # fmt: skip
+            rates.append(sum(outcome(r, margin) == RIGHT for r in sel) / max(1, len(sel)))
+        ood = [r for r in out["rows"] if items[r["id"]].kind == "ood"]
+        acted = sum(outcome(r, margin) == ACTED for r in ood)
+        print(f"| {margin:g} | {100 * statistics.mean(rates):.1f}% | {100 * rates[2]:.1f}% | "
+              f"{acted}/{len(ood)} |")  # fmt: skip
 
 
 def wake_table(out: Mapping[str, Any]) -> None:
@@ -389,6 +431,9 @@ def main() -> None:
         pending = {t: pool.apply_async(worker, (t, str(folder), cpu)) for t, cpu in tasks}
         results = {t: p.get() for t, p in pending.items()}
     by_id = {i.id: i for i in items}
+    dump = C.OUT / f"last-{'quick' if args.quick else 'full'}.json"
+    dump.write_text(json.dumps(results, default=str), encoding="utf-8")
+    print(f"# per-clip results: {dump}", flush=True)
     modes = {"grammar": results["grammar"]}
     if "free" in results:
         modes["free LM (baseline)"] = results["free"]
@@ -397,6 +442,7 @@ def main() -> None:
     targets_table(modes, by_id)
     for mode, out in modes.items():
         failures(out, by_id, mode, args.show if mode == "grammar" else min(args.show, 8))
+    margin_sweep(results["grammar"], by_id)
     wake_table(results["wake"])
     walls = ", ".join(f"{t} {r['wall']:.0f} s" for t, r in results.items())
     print(f"\n# total {time.monotonic() - started:.0f} s (workers: {walls})")
