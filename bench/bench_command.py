@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import queue
-import statistics
 import sys
 import tempfile
 import time
@@ -28,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_player import Monitor, bench_command, peak_rss_mb, percentile
+from bench_player import Monitor, bench_command, peak_rss_mb, percentile, print_latency_table
 
 from assistant.app import build_matcher
 from assistant.config import load_config
@@ -143,13 +142,7 @@ def main() -> None:
     ]
     print(f"\ncommand to audio, {args.runs} runs each: {COMMAND!r} -> {Path(path).name}")
     print(f"python with the library modules loaded, before the player: {rss_before:.0f} MB\n")
-    header = f"{'measure':44} {'p50 ms':>7} {'p95 ms':>7} {'mean ms':>8} {'p95/mpv CLI':>12}"
-    print(header + "  peak RSS MB")
-    print("-" * (len(header) + 24))
-    for name, values, mem in rows:
-        p50, p95 = percentile(values, 50) * 1000, percentile(values, 95) * 1000
-        mean = statistics.fmean(values) * 1000
-        print(f"{name:44} {p50:7.1f} {p95:7.1f} {mean:8.1f} {p95 / 1000 / base95:12.2f}  {mem}")
+    print_latency_table(rows, base95)
     print("\ntargets: p95 command -> audible under 150 ms; peak RSS under 120 MB")
 
 

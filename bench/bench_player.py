@@ -238,6 +238,11 @@ def main() -> None:
     ]
     print(f"\nplayer latency, {args.runs} runs each, 5 s 44.1 kHz tone, PulseAudio null sink")
     print(f"python before the players: peak RSS {rss_before:.0f} MB\n")
+    print_latency_table(rows, base95)
+
+
+def print_latency_table(rows: list[tuple[str, list[float], str]], base95: float) -> None:
+    """Rows of (measure, seconds per run, peak RSS text); p95 ratios against `base95`."""
     header = f"{'measure':44} {'p50 ms':>7} {'p95 ms':>7} {'mean ms':>8} {'p95/mpv CLI':>12}"
     print(header + "  peak RSS MB")
     print("-" * (len(header) + 24))
