@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant.config import PlayerConfig
 from assistant.player.base import PlayerEvent, QueueItem, TrackStarted
 from assistant.player.mpv_engine import MpvClipPlayer, MpvPlayer
+from tests.player.conftest import make_tone
 from tests.virtual_audio import virtual_audio
 
 RATE = 16000
@@ -187,24 +188,7 @@ def main() -> None:
         flac = Path(tmp) / "tone.flac"
         wav = Path(tmp) / "tone.wav"
         for path in (flac, wav):
-            subprocess.run(
-                [
-                    "sox",
-                    "-n",
-                    "-r",
-                    "44100",
-                    "-c",
-                    "2",
-                    str(path),
-                    "synth",
-                    "5",
-                    "sine",
-                    "440",
-                    "vol",
-                    "0.5",
-                ],
-                check=True,
-            )
+            make_tone(path, 440, 5.0)
         monitor = Monitor()
         try:
             rss_before = peak_rss_mb()
