@@ -107,6 +107,27 @@ class History:
             ).fetchone()
         return None if row is None else bool(row[0])
 
+    def ratings(self) -> dict[str, bool]:
+        """Location -> True (liked) or False (disliked), for every rated location.
+
+        Reads the whole ratings table: one row per track the owner rated by voice, so small.
+        """
+        with self._db.read() as conn:
+            rows = conn.execute("SELECT location, liked FROM ratings").fetchall()
+        return {location: bool(liked) for location, liked in rows}
+
+    def starts(self, location: str | Path) -> int:
+        """How often `location` was started: plays that finished, were stopped or skipped.
+
+        Errors are not starts (nothing was heard). Unlike `play_counts`, skips count.
+        """
+        with self._db.read() as conn:
+            row = conn.execute(
+                "SELECT COUNT(*) FROM plays WHERE location = ? AND ended != 'error'",
+                (str(location),),
+            ).fetchone()
+        return int(row[0])
+
     def play_counts(self) -> dict[int, int]:
         """Track id -> number of plays that finished or were stopped (skips are not plays)."""
         with self._db.read() as conn:

@@ -10,8 +10,8 @@
   disliked track; same artist *and* genre first, then same artist, then same genre, each
   group shuffled.
 
-Each reads a bounded number of rows (never the whole library per command), with one
-exception noted at `_ratings`.
+Each reads a bounded number of rows (never the whole library per command), except the
+ratings, read whole (`History.ratings`: one row per track the owner rated, so few).
 """
 
 from __future__ import annotations
@@ -31,34 +31,18 @@ CANDIDATES = 500
 SKIPPY = 0.5
 
 
-def _ratings(catalogue: Catalogue) -> dict[str, bool]:
-    """Location -> liked (True) / disliked (False).
-
-    History has no "all rated tracks" query yet; this one read of the small ratings table
-    stands in for it (see the report: History.rated() would replace it).
-    """
-    with catalogue.database.read() as conn:
-        return {
-            loc: bool(liked) for loc, liked in conn.execute("SELECT location, liked FROM ratings")
-        }
+def _disliked(history: History) -> set[str]:
+    return {location for location, liked in history.ratings().items() if not liked}
 
 
-def _too_skippy(catalogue: Catalogue, history: History, track: Track) -> bool:
+def _too_skippy(history: History, track: Track) -> bool:
     ratio = history.skip_ratio(track.id)
     # One skip of a track heard once is not a pattern: it takes two starts.
-    return ratio is not None and ratio >= SKIPPY and _starts(catalogue, track) >= 2
-
-
-def _starts(catalogue: Catalogue, track: Track) -> int:
-    with catalogue.database.read() as conn:  # same stand-in as _ratings
-        row = conn.execute(
-            "SELECT COUNT(*) FROM plays WHERE location = ? AND ended != 'error'", (track.path,)
-        ).fetchone()
-    return int(row[0])
+    return ratio is not None and ratio >= SKIPPY and history.starts(track.path) >= 2
 
 
 def mix(catalogue: Catalogue, history: History, rng: random.Random) -> list[Track]:
-    ratings = _ratings(catalogue)
+    ratings = history.ratings()
     scores: dict[int, tuple[float, Track]] = {}
     for track, count in history.most_played(CANDIDATES):
         scores[track.id] = (float(count), track)
@@ -73,7 +57,7 @@ def mix(catalogue: Catalogue, history: History, rng: random.Random) -> list[Trac
     chosen = [
         track
         for _, track in ranked
-        if ratings.get(track.path) is not False and not _too_skippy(catalogue, history, track)
+        if ratings.get(track.path) is not False and not _too_skippy(history, track)
     ][:MIX_SIZE]
     rng.shuffle(chosen)
     return chosen
@@ -81,14 +65,14 @@ def mix(catalogue: Catalogue, history: History, rng: random.Random) -> list[Trac
 
 def discover(catalogue: Catalogue, history: History, rng: random.Random) -> list[Track]:
     """Never-started tracks spread over artists; empty when everything has been heard."""
-    disliked = {loc for loc, liked in _ratings(catalogue).items() if not liked}
+    disliked = _disliked(history)
     fresh = [t for t in history.never_played(CANDIDATES * 4) if t.path not in disliked]
     return spread_artists(fresh, rng)[:DISCOVER_SIZE]
 
 
 def least_played(catalogue: Catalogue, history: History, rng: random.Random) -> list[Track]:
     """The fallback when everything was heard: the least played, not disliked, spread out."""
-    disliked = {loc for loc, liked in _ratings(catalogue).items() if not liked}
+    disliked = _disliked(history)
     counts = history.play_counts()
     tracks = [t for t in catalogue.tracks() if t.path not in disliked]
     rng.shuffle(tracks)
@@ -112,8 +96,11 @@ def spread_artists(tracks: Iterable[Track], rng: random.Random) -> list[Track]:
     return out
 
 
-def similar(catalogue: Catalogue, seed: Track, rng: random.Random) -> list[Track]:
-    disliked = {loc for loc, liked in _ratings(catalogue).items() if not liked}
+def similar(
+    catalogue: Catalogue, seed: Track, rng: random.Random, *, history: History | None = None
+) -> list[Track]:
+    """`history` defaults to a view on the catalogue's own file, where the history lives."""
+    disliked = _disliked(history if history is not None else History(catalogue=catalogue))
     by_artist = {t.id: t for t in catalogue.tracks_by_artist(seed.artist)} if seed.artist else {}
     by_genre = {t.id: t for t in catalogue.genre_tracks(seed.genre)} if seed.genre else {}
     both = [t for i, t in by_artist.items() if i in by_genre]

@@ -110,6 +110,33 @@ def test_like_and_dislike_replace_each_other(catalogue: Catalogue) -> None:
         assert conn.execute("SELECT COUNT(*) FROM ratings").fetchone()[0] == 1
 
 
+def test_ratings_are_every_rated_location(catalogue: Catalogue) -> None:
+    history = History(catalogue=catalogue)
+    assert history.ratings() == {}
+    liked = _by_title(catalogue, "Perfect", "Ed Sheeran")
+    disliked = _by_title(catalogue, "Stan", "Eminem")
+    changed = _by_title(catalogue, "Hurt", "Johnny Cash")
+    history.like(liked.id)
+    history.dislike(disliked.id)
+    history.dislike(changed.id)
+    history.like(changed.id)
+    assert history.ratings() == {liked.path: True, disliked.path: False, changed.path: True}
+
+
+def test_starts_count_every_end_but_errors_per_location(catalogue: Catalogue) -> None:
+    history = History(catalogue=catalogue)
+    yellow = _by_title(catalogue, "Yellow", "Coldplay")
+    stream = "http://127.0.0.1:9/jazz"
+    assert history.starts(yellow.path) == 0
+    for ended in ("finished", "stopped", "skipped", "skipped", "error"):
+        assert _play(history, yellow.id, ended)
+    assert _play(history, stream, "stopped")
+    assert history.starts(yellow.path) == 4
+    assert history.starts(Path(yellow.path)) == 4
+    assert history.starts(stream) == 1
+    assert history.starts(_by_title(catalogue, "Hurt", "Johnny Cash").path) == 0
+
+
 def test_history_and_positions_survive_reopening(
     fixture_library: FixtureLibrary, tmp_path: Path
 ) -> None:
