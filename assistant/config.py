@@ -119,7 +119,7 @@ class VadConfig:
     """Speech probability above which a frame counts as speech."""
     pre_roll_ms: int = field(default=300, metadata=_range(0, 1000))
     """Audio kept from before speech starts, so the first sound is not cut."""
-    floor_margin_db: float = field(default=6.0, metadata=_range(0, 30))
+    floor_margin_db: float = field(default=3.0, metadata=_range(0, 30))
     """How far above the room's noise floor speech must be."""
 
 

@@ -162,3 +162,19 @@ def test_create_vad_falls_back_to_energy_only_when_asked_for_auto() -> None:
     assert create_vad("auto").name == "micro"  # installed here
     with pytest.raises(Exception, match="unknown voice activity detector"):
         create_vad("bogus")
+
+
+@pytest.mark.parametrize("noise", ["white", "pink"])
+@pytest.mark.parametrize("voice", ["en-us", "en-gb", "en+f3"])
+def test_speech_only_3_db_above_steady_noise_is_found(noise: str, voice: str) -> None:
+    """At low SNR most speech frames are under 6 dB above the floor: the default margin must
+    sit between steady noise's own spread (about 1 dB) and that."""
+    rng = np.random.default_rng(17)
+    speech = S.speak("play something by the beatles", voice=voice, speed=170)
+    make = {"white": S.white, "pink": S.pink}[noise]
+    scene = S.scene([speech], gaps_s=[2.0, 2.0], noise=make(12, rng), snr_db=3, rng=rng)
+    found = _run(Endpointer(vad=create_vad("auto")), scene.audio)
+    assert len(found) == 1
+    (start, end), u = scene.segments[0], found[0]
+    assert u.start == pytest.approx(start, abs=TOLERANCE_S)
+    assert u.end == pytest.approx(end, abs=TOLERANCE_S)
