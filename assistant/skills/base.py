@@ -2,13 +2,15 @@
 
 A skill is a plain function `(IntentResult, SkillContext) -> Response`: it does what the
 command asks through the player and the library, and says what to answer. Answers come from the
-intent files' `responses` with slot values filled in, so wording stays data, not code.
+intent files' `responses` with slot values filled in, so wording stays data, not code. What a
+skill learns only later (a radio station that never answers) goes to `Announcements`.
 """
 
 from __future__ import annotations
 
 import random
 import string
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -48,6 +50,25 @@ class Response:
     """For outcome "ask" about several library items: the slot sets to choose between."""
 
 
+class Announcements:
+    """Answers no command is waiting for, found out after the skill returned ("Jazz FM isn't
+    answering right now."). Loop thread only: listeners add them while handling player events,
+    and the loop takes them when it may speak (the daemon when idle, the console as it goes).
+    """
+
+    def __init__(self) -> None:
+        self._pending: deque[Response] = deque()
+
+    def add(self, response: Response) -> None:
+        self._pending.append(response)
+
+    def take(self) -> list[Response]:
+        """Every announcement added since the last take, oldest first."""
+        taken = list(self._pending)
+        self._pending.clear()
+        return taken
+
+
 @dataclass(frozen=True)
 class SkillContext:
     """The collaborators a skill may use. Built once by the composition root."""
@@ -62,6 +83,7 @@ class SkillContext:
     sleep: SleepTimerState
     clock: Clock
     rng: random.Random = field(default_factory=random.Random)
+    announcements: Announcements = field(default_factory=Announcements)
 
 
 Skill = Callable[[IntentResult, SkillContext], Response]

@@ -1,65 +1,16 @@
-"""Radio that does not answer, podcast resume across a restart, and the sleep timer."""
+"""Podcast resume across a restart, and the sleep timer (radio: test_radio.py)."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from assistant.player.base import PlayState, TrackStarted
+from assistant.player.base import PlayState
 from tests.fixtures.config import write_config
 from tests.fixtures.generate import FixtureLibrary, episode_relpath, make_library
 from tests.skills.support import FakeClock, Rig, rig_config
-
-
-@pytest.fixture
-def silent_server() -> Iterator[str]:
-    """An HTTP URL whose server accepts connections and never says a word."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    held: list[socket.socket] = []
-    done = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not done.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}/live"
-    finally:
-        done.set()
-        thread.join(timeout=5)
-        for conn in held:
-            conn.close()
-        server.close()
-
-
-def test_radio_station_that_never_answers(
-    tmp_path: Path, fixture_library: FixtureLibrary, silent_server: str
-) -> None:
-    stations = {"Jazz FM": silent_server}
-    config = rig_config(write_config(tmp_path, fixture_library, stations=stations))
-    rig = Rig(config)
-    try:
-        turn = rig.say("play jazz fm")
-        assert turn.response.text == "Jazz FM isn't answering right now."
-        assert turn.response.outcome == "error"
-        assert rig.player.status().state is PlayState.STOPPED
-        assert not any(isinstance(e, TrackStarted) for e in rig.seen)
-        assert rig.say("play the radio station classic fm").response.outcome == "not_found"
-    finally:
-        rig.close()
 
 
 def _long_episode(library: FixtureLibrary, show: str, title: str, seconds: int) -> None:
