@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 from collections.abc import Iterable
 from typing import Any, TextIO
@@ -63,12 +64,25 @@ def turn_json(turn: Turn, status: PlayerStatus) -> dict[str, Any]:
     }
 
 
-def wait(skills: Skills, seconds: float) -> None:
-    """Let `seconds` pass while handling player events and timers."""
+def announce(skills: Skills, out: TextIO, as_json: bool) -> None:
+    """Print what the skills found out since the last command (a station that never answered).
+
+    With --json they go to stderr: the JSON stream stays one line per command.
+    """
+    for response in skills.context.announcements.take():
+        stream = sys.stderr if as_json else out
+        print(("announcement: " if as_json else "") + response.text, file=stream)
+        stream.flush()
+
+
+def wait(skills: Skills, seconds: float, out: TextIO | None = None, as_json: bool = False) -> None:
+    """Let `seconds` pass while handling player events and timers (printing announcements)."""
     deadline = time.monotonic() + seconds
     while (left := deadline - time.monotonic()) > 0:
         skills.context.events.process_pending(timeout=min(TICK_S, left))
         skills.tick()
+        if out is not None:
+            announce(skills, out, as_json)
 
 
 def run(
@@ -81,8 +95,9 @@ def run(
         if not line or line.startswith("#"):
             continue
         skills.tick()
+        announce(skills, out, as_json)
         if line.startswith(":wait"):
-            _wait_command(skills, line)
+            _wait_command(skills, line, out, as_json)
             continue
         try:
             turn = dialogue.handle_text(line)
@@ -103,7 +118,7 @@ def run(
     return 0
 
 
-def _wait_command(skills: Skills, line: str) -> None:
+def _wait_command(skills: Skills, line: str, out: TextIO, as_json: bool) -> None:
     parts = line.split()
     try:
         seconds = float(parts[1]) if len(parts) == 2 else -1.0
@@ -112,4 +127,4 @@ def _wait_command(skills: Skills, line: str) -> None:
     if not 0 <= seconds <= 3600:
         logger.warning("console: %r: expected ':wait SECONDS' (0..3600)", line)
         return
-    wait(skills, seconds)
+    wait(skills, seconds, out, as_json)

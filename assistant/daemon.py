@@ -194,6 +194,10 @@ class Daemon:
         if now - self._last_tick >= TICK_S:  # not after each of the ~33 audio chunks a second
             self._last_tick = now
             self.skills.tick()
+            if self.state is State.IDLE:
+                # Said only when idle, never over the owner's command or its answer.
+                for response in self.skills.context.announcements.take():
+                    self._announce(response.text)
         listening = self.state is State.LISTENING and not self._heard_speech
         if listening and self._clock() > self._listen_deadline:
             logger.info("daemon: no speech after the wake word")
@@ -275,6 +279,14 @@ class Daemon:
             self.start_listening(self._follow_up_s)
         else:
             self._return_to_idle()
+
+    def _announce(self, text: str) -> None:
+        """Something learnt after its command was answered ("Jazz FM isn't answering")."""
+        logger.info("daemon: announcing %r", text)
+        self._follow_up_after_speech = False
+        self._speaking.add(text)
+        self._set_state(State.SPEAKING)
+        self._speech.say(text)
 
     def _spoken(self, event: SpeechEvent) -> None:
         if isinstance(event, SpokenStarted):

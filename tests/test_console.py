@@ -89,3 +89,32 @@ def test_console_readable_and_bad_wait(tmp_path: Path, fixture_library: FixtureL
         "Sorry, I didn't understand.",
     ]
     assert ":wait SECONDS" in done.stderr
+
+
+def _closed_port_url() -> str:
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return f"http://127.0.0.1:{port}/live"
+
+
+def test_a_station_that_fails_later_is_announced(
+    tmp_path: Path, fixture_library: FixtureLibrary
+) -> None:
+    """The radio answers at once and reports a dead station after: in text mode as a line of
+    its own, with --json on stderr so stdout stays one JSON line per command."""
+    config = write_config(tmp_path, fixture_library, stations={"Dead FM": _closed_port_url()})
+    script = "play dead fm\n:wait 6\nwhat's playing\n"
+    as_json = _console(config, script, "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    lines = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert [o["text"] for o in lines] == ["play dead fm", "what's playing"]
+    assert lines[0]["response"] == "Tuning in to Dead FM."
+    assert lines[1]["player"]["state"] == "stopped"
+    assert "announcement: Dead FM isn't answering right now." in as_json.stderr
+    text = _console(config, script)
+    assert text.returncode == 0, text.stderr
+    assert "Dead FM isn't answering right now." in text.stdout.splitlines()

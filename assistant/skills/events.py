@@ -3,8 +3,9 @@
 The player calls `EventPump.on_event` on its own thread; that only puts the event on a queue.
 The loop thread (console or daemon) calls `process_pending()` often; each event is then handed
 to the listeners (the history recorder, ...) on that thread, so SQLite and skills are only ever
-touched by the loop. `wait_for` lets a skill on the loop thread wait for a particular event
-(a radio stream answering or failing) while still handing every event to the listeners.
+touched by the loop. `wait_for` lets code on the loop thread (tests, mostly) wait for a
+particular event while still handing every event to the listeners; skills must not block on
+it (the radio watches its stream from a listener instead).
 """
 
 from __future__ import annotations

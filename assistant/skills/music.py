@@ -149,7 +149,7 @@ def play_more_like_this(result: IntentResult, ctx: SkillContext) -> Response:
     seed = _current_track(ctx)
     if seed is None:
         return nothing_playing(ctx, result)
-    tracks = recommend.similar(ctx.catalogue, seed, ctx.rng)
+    tracks = recommend.similar(ctx.catalogue, seed, ctx.rng, history=ctx.history)
     if not tracks:
         return Response(f"I have nothing else like {seed.title}.", "not_found", result.intent)
     _play(ctx, tracks)

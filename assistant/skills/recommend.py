@@ -97,10 +97,9 @@ def spread_artists(tracks: Iterable[Track], rng: random.Random) -> list[Track]:
 
 
 def similar(
-    catalogue: Catalogue, seed: Track, rng: random.Random, *, history: History | None = None
+    catalogue: Catalogue, seed: Track, rng: random.Random, *, history: History
 ) -> list[Track]:
-    """`history` defaults to a view on the catalogue's own file, where the history lives."""
-    disliked = _disliked(history if history is not None else History(catalogue=catalogue))
+    disliked = _disliked(history)
     by_artist = {t.id: t for t in catalogue.tracks_by_artist(seed.artist)} if seed.artist else {}
     by_genre = {t.id: t for t in catalogue.genre_tracks(seed.genre)} if seed.genre else {}
     both = [t for i, t in by_artist.items() if i in by_genre]
