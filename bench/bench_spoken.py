@@ -42,13 +42,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant.app import build_endpointer, build_matcher, build_recognizer
 from assistant.asr.base import Recognizer
 from assistant.asr.engines import make_recognizer
+from assistant.asr.pocketsphinx_engine import CONFIRM_MARGIN, DEFAULT_REJECT_MARGIN
 from assistant.audio.base import AudioChunk
 from assistant.audio.endpoint import Utterance
 from assistant.config import Config, NluConfig, load_config
 from assistant.library.store import Catalogue
 from assistant.listen import hear
 from assistant.nlu.base import IntentResult
-from assistant.nlu.matcher import Matcher
+from assistant.nlu.matcher import UNSURE_BELOW, Matcher
 from bench import corpus as C
 
 LIBRARY = C.OUT / "library"
@@ -108,9 +109,16 @@ def judge(item: C.Item, result: IntentResult | None, nlu: NluConfig) -> str:
         return ASKED
     if item.kind != "command":
         return ACTED
-    if result.intent == item.intent and dict(result.slots) == dict(item.slots):
+    if _reads(item, result):
         return RIGHT
     return FALSE_PLAY if result.intent.startswith("Play") else WRONG
+
+
+def _reads(item: C.Item, result: IntentResult | None) -> bool:
+    """The result is the command said: its intent and every slot."""
+    if result is None or item.kind != "command":
+        return False
+    return result.intent == item.intent and dict(result.slots) == dict(item.slots)
 
 
 # --- workers (each a fresh process on one CPU) -------------------------------------------
@@ -153,6 +161,7 @@ def _run_path(
         cpu_total += time.process_time() - cpu0
         audio_total += len(pcm) / 2 / C.RATE
         row["outcome"] = judge(item, result, config.nlu)
+        row["asked_right"] = row["outcome"] == ASKED and _reads(item, result)
         if row.get("if_accepted") is not None:
             row["if_accepted"] = judge(item, row["if_accepted"], config.nlu)
         if result is not None:
@@ -179,10 +188,12 @@ def _hear_first(
     row["heard"] = heard.transcript.text
     row["rejected"] = heard.transcript.rejected
     # For the reject-margin sweep: the grammar's margin over the phone loop (pocketsphinx
-    # only; None when the best path was not a whole sentence) and what the rejected words
-    # would have meant.
+    # only; None when the best path was not a whole sentence) and what the words rejected, or
+    # kept in doubt (the assistant asks first), would have meant if acted on.
     row["margin"] = getattr(recognizer, "last_margin", None)
-    row["if_accepted"] = matcher.match(heard.transcript.rejected) if row["rejected"] else None
+    doubted = heard.transcript.text if heard.transcript.confidence < UNSURE_BELOW else ""
+    words = heard.transcript.rejected or doubted
+    row["if_accepted"] = matcher.match(words) if words else None
     return heard.result
 
 
@@ -250,9 +261,14 @@ def _pctl(values: Sequence[float], q: float) -> float:
 
 
 def accuracy_table(modes: Mapping[str, dict[str, Any]], items: Mapping[str, C.Item]) -> None:
-    print("\n## Commands: outcome per condition (rejected = said nothing, asked, or not found)")
-    print("| mode | condition | n | success | false play | other wrong | rejected |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        '\n## Commands: outcome per condition (asked = confirmed first, "did you mean ...?", '
+        "with how often the question was the right one; rejected = said nothing or not found)"
+    )
+    print(
+        "| mode | condition | n | success | false play | other wrong | asked (right) | rejected |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     groups: list[tuple[str, Any]] = [("all", lambda i: True)]
     groups += [(C.FLOOR, lambda i: i.snr is None)]
     groups += [(f"{s:g} dB (all noises)", lambda i, s=s: i.snr == s) for s in C.SNRS]
@@ -263,9 +279,11 @@ def accuracy_table(modes: Mapping[str, dict[str, Any]], items: Mapping[str, C.It
         for label, keep in groups:
             sel = [r for r in rows if keep(items[r["id"]])]
             count = Counter(r["outcome"] for r in sel)
-            rejected = sum(count[k] for k in REJECTIONS)
+            rejected = count[NOTHING] + count[NOT_FOUND]
+            asked_right = sum(1 for r in sel if r.get("asked_right"))
             print(f"| {mode} | {label} | {len(sel)} | {_pct(count[RIGHT], len(sel))} | "
                   f"{_pct(count[FALSE_PLAY], len(sel))} | {_pct(count[WRONG], len(sel))} | "
+                  f"{_pct(count[ASKED], len(sel))} ({_pct(asked_right, len(sel)).strip()}) | "
                   f"{_pct(rejected, len(sel))} |")  # fmt: skip
     print("\n## Out-of-domain and background-only clips: acted on (should be 0)")
     print("| mode | kind | n | acted wrongly | asked | nothing/not found |")
@@ -330,7 +348,7 @@ def failures(out: Mapping[str, Any], items: Mapping[str, C.Item], mode: str, sho
     print(f"\n## What fails ({mode}): {len(bad)} of {len(rows)} commands")
     total = Counter(items[r["id"]].intent for r in rows)
     per_intent = Counter(items[r["id"]].intent for r in bad)
-    print("| expected intent | failed | of | false play | other wrong | rejected |")
+    print("| expected intent | failed | of | false play | other wrong | asked or rejected |")
     print("|---|---|---|---|---|---|")
     for intent, n in per_intent.most_common():
         sel = [r for r in bad if items[r["id"]].intent == intent]
@@ -370,8 +388,11 @@ def margin_sweep(out: Mapping[str, Any], items: Mapping[str, C.Item]) -> None:
     rows = [r for r in out["rows"] if r.get("margin") is not None or r.get("if_accepted")]
     if not rows:
         return
-    print("\n## Reject margin sweep (grammar mode; the engine's default is the current one)")
-    print("| margin >= | commands success avg 20/10/5 dB | success 5 dB | out-of-domain acted |")
+    print(
+        "\n## Margin sweep: acting without asking at margin >= m (grammar mode; the engine "
+        f"rejects below {DEFAULT_REJECT_MARGIN:g} and asks first below {CONFIRM_MARGIN:g})"
+    )
+    print("| m | commands success avg 20/10/5 dB | success 5 dB | out-of-domain acted |")
     print("|---|---|---|---|")
 
     def outcome(r: Mapping[str, Any], margin: float) -> str:

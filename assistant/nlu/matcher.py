@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.nlu.base import IntentResult, SlotValue
 from assistant.nlu.entities import EntityIndex, EntityMatch
@@ -36,8 +36,11 @@ MAX_NUMBER_WORDS = 7
 ACCEPT = 0.82
 AMBIGUITY = 0.04
 # When the library has several things of one name (a title by two artists) and the words do
-# not say which, the result is capped at this confidence so the assistant asks.
-AMBIGUOUS_CONFIDENCE = 0.6
+# not say which, or the recogniser is unsure of the words, the result is capped at this
+# confidence so the assistant asks.
+ASK_CONFIDENCE = 0.6
+# An engine confidence under this: the recogniser kept the words but would not bet on them.
+UNSURE_BELOW = 0.5
 # Which intent wins among equally good readings ("play help": album or track?).
 PRIORITY = ("PlayPlaylist", "PlayArtist", "PlayAlbum", "PlayTrack", "PlayGenre", "PlayRadio",
             "PlayPodcast")  # fmt: skip
@@ -119,7 +122,7 @@ class Matcher:
             best = max(unresolved, key=_Candidate.rank_unresolved)
         confidence = best.score
         if best.choices:
-            confidence = min(confidence, AMBIGUOUS_CONFIDENCE)
+            confidence = min(confidence, ASK_CONFIDENCE)
         return IntentResult(
             intent=best.sentence.intent,
             slots=best.slots,
@@ -133,9 +136,10 @@ class Matcher:
         """Score every recognition alternative (text, engine confidence 0..1); the best wins.
 
         A lower-ranked transcript wins only when it understands clearly better: recognisers
-        often put the right words second when a name is unusual.
+        often put the right words second when a name is unusual. When the engine was unsure
+        of the winning words, the result is capped so the assistant confirms before acting.
         """
-        best: tuple[float, IntentResult] | None = None
+        best: tuple[float, float, IntentResult] | None = None
         for rank, (text, asr_confidence) in enumerate(hypotheses):
             result = self.match(text)
             if result is None:
@@ -143,8 +147,13 @@ class Matcher:
             resolved = 0.0 if result.unresolved else 1.0
             score = result.confidence * (0.75 + 0.25 * asr_confidence) - 0.02 * rank + resolved
             if best is None or score > best[0]:
-                best = (score, result)
-        return best[1] if best else None
+                best = (score, asr_confidence, result)
+        if best is None:
+            return None
+        _, asr_confidence, result = best
+        if asr_confidence < UNSURE_BELOW and result.confidence > ASK_CONFIDENCE:
+            return replace(result, confidence=ASK_CONFIDENCE)
+        return result
 
     def _strip_skip_words(self, tokens: list[str]) -> tuple[str, ...]:
         words = list(tokens)

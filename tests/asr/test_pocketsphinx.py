@@ -9,6 +9,7 @@ from assistant.asr.base import Grammar, Transcript
 from assistant.asr.grammars import derives
 from assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
 from assistant.audio.base import AudioChunk
+from assistant.nlu.matcher import UNSURE_BELOW
 from tests.asr.commands import GRAMMAR, IN_GRAMMAR, OUT_OF_GRAMMAR
 from tests.asr.speech import RATE, VOICES, clip
 
@@ -38,15 +39,19 @@ def test_in_grammar_commands_are_recognised(recognizer: PocketsphinxRecognizer) 
     assert len(wrong) <= 0.05 * len(results), wrong
 
 
-def test_out_of_grammar_speech_is_rejected(recognizer: PocketsphinxRecognizer) -> None:
+def test_out_of_grammar_speech_is_rejected_or_doubted(
+    recognizer: PocketsphinxRecognizer,
+) -> None:
     transcripts = [
         recognise(recognizer, clip(text, voice=voice))
         for text in OUT_OF_GRAMMAR
         for voice in VOICES
     ]
     rejected = [t for t in transcripts if t.text == ""]
-    # Half, not more: the phone-loop margin separates less than hoped (bench/bench_asr.py).
-    assert len(rejected) >= 0.5 * len(transcripts)
+    doubted = [t for t in transcripts if t.text and t.confidence < UNSURE_BELOW]
+    # Half, not more: the phone-loop margin separates less than hoped (bench/bench_spoken.py).
+    # A doubted sentence is not acted on: the assistant asks first.
+    assert len(rejected) + len(doubted) >= 0.5 * len(transcripts)
     # A rejection keeps no alternatives for the matcher, only the text it thought it heard.
     assert all(t.alternatives == () for t in rejected)
     assert any(t.rejected for t in rejected)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from assistant.nlu.matcher import Matcher
+from assistant.nlu.matcher import ASK_CONFIDENCE, Matcher
 
 # (utterance, intent, slots). Utterances are lowercase words without punctuation or digits,
 # as recognisers produce them, plus some typed forms.
@@ -421,6 +421,14 @@ def test_alternatives_prefer_the_reading_that_understands(matcher: Matcher) -> N
     result = matcher.match_alternatives([("play the rolling stones", 0.6), ("play queen", 0.5)])
     assert result is not None and dict(result.slots) == {"artist": "Queen"}
     assert matcher.match_alternatives([("tell me a joke", 0.9)]) is None
+
+
+def test_words_the_recogniser_doubts_are_confirmed_first(matcher: Matcher) -> None:
+    sure = matcher.match_alternatives([("play queen", 0.9)])
+    doubted = matcher.match_alternatives([("play queen", 0.3)])
+    assert sure is not None and sure.confidence > 0.8
+    assert doubted is not None and dict(doubted.slots) == {"artist": "Queen"}
+    assert doubted.confidence == ASK_CONFIDENCE  # between nlu.min_confidence and confirm_below
 
 
 def test_corpus_is_large_enough() -> None:
