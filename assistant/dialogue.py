@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.config import Config
+from assistant.nlu.answers import FILLER, NO, ORDINALS, YES
 from assistant.nlu.base import IntentResult, SlotValue
 from assistant.nlu.matcher import Matcher
 from assistant.nlu.normalize import normalize
@@ -32,15 +33,6 @@ logger = logging.getLogger(__name__)
 
 NOT_UNDERSTOOD = "Sorry, I didn't understand."
 CANCELLED = "Okay."
-
-_YES = frozenset({"yes", "yeah", "yep", "yup", "sure", "do it", "ok", "okay", "please",
-                  "yes please", "correct", "right", "that's right", "go ahead"})  # fmt: skip
-_NO = frozenset({"no", "nope", "cancel", "never mind", "nevermind", "forget it", "no thanks",
-                 "stop", "don't"})  # fmt: skip
-_ORDINALS = {"first": 0, "one": 0, "second": 1, "two": 1, "third": 2, "three": 2, "fourth": 3,
-             "four": 3, "fifth": 4, "five": 4}  # fmt: skip
-_FILLER = frozenset({"the", "one", "by", "from", "song", "track", "album", "version", "please",
-                     "i", "mean", "meant", "want", "play", "a", "of", "that", "its"})  # fmt: skip
 
 # What each intent does, as the owner would say it: "Did you mean play Queen?"
 _ACTIONS: Mapping[str, str] = {
@@ -196,7 +188,7 @@ class Dialogue:
         if pending is None:
             return None
         words = normalize(text)
-        if words in _NO:
+        if words in NO:
             self._pending = None
             return self._reply(text, None, Response(CANCELLED, "cancelled", pending.result.intent))
         if pending.choices:
@@ -207,7 +199,7 @@ class Dialogue:
                 )
                 self._pending = None
                 return self._reply(text, chosen, self._skills.handle(chosen))
-            if words in _YES:
+            if words in YES:
                 # "Yes" does not say which: ask again, and keep waiting.
                 self._pending = dataclasses.replace(pending, asked_at=self._clock())
                 question = "Which one: " + join_or([choice_label(c) for c in pending.choices])
@@ -216,7 +208,7 @@ class Dialogue:
                     pending.result,
                     Response(question + "?", "ask", pending.result.intent, pending.choices),
                 )
-        elif words in _YES:
+        elif words in YES:
             self._pending = None
             return self._reply(text, pending.result, self._skills.handle(pending.result))
         if not keep_if_unanswered:
@@ -236,7 +228,7 @@ def pick_choice(
     for choice in choices:
         value_words: set[str] = set()
         for key in differing:
-            value_words |= set(normalize(str(choice.get(key, ""))).split()) - _FILLER
+            value_words |= set(normalize(str(choice.get(key, ""))).split()) - FILLER
         hits = len(value_words & set(tokens))
         scores.append(hits / len(value_words) if value_words else 0.0)
     best = max(scores, default=0.0)
@@ -245,9 +237,9 @@ def pick_choice(
     for token in tokens:
         if token in ("last", "latter"):
             return choices[-1]
-        if token in _ORDINALS and _ORDINALS[token] < len(choices) and token != "one":
-            return choices[_ORDINALS[token]]
-    if tokens and tokens[-1] == "one" and len(tokens) >= 2 and tokens[-2] in _ORDINALS:
-        index = _ORDINALS[tokens[-2]]
+        if token in ORDINALS and ORDINALS[token] < len(choices) and token != "one":
+            return choices[ORDINALS[token]]
+    if tokens and tokens[-1] == "one" and len(tokens) >= 2 and tokens[-2] in ORDINALS:
+        index = ORDINALS[tokens[-2]]
         return choices[index] if index < len(choices) else None
     return None

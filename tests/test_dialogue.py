@@ -69,6 +69,14 @@ def test_low_confidence_asks_did_you_mean_and_yes_does_it(rig: Rig) -> None:
     rig.started("Bohemian Rhapsody")
 
 
+@pytest.mark.parametrize(("answer", "plays"), [("that's right", True), ("don't", False)])
+def test_answers_with_apostrophes_are_understood(rig: Rig, answer: str, plays: bool) -> None:
+    rig.say("play bohemian rapsody by queen")
+    turn = rig.say(answer)
+    assert turn.response.outcome == ("ok" if plays else "cancelled")
+    assert _nothing_played(rig) is not plays
+
+
 def test_another_command_instead_of_an_answer_is_carried_out(rig: Rig) -> None:
     rig.say("play bohemian rapsody by queen")
     turn = rig.say("play abba")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from assistant.asr.base import Grammar
+from assistant.nlu.answers import NO_PHRASES, PICK_LEADS, PICK_ORDINALS, YES_PHRASES
 from assistant.nlu.entities import EntityIndex
 from assistant.nlu.numbers import to_words
 from assistant.nlu.templates import Alt, IntentSet, Node, Seq, SlotList, SlotRef, Word
@@ -88,6 +89,13 @@ class _Builder:
         return tuple(alts)
 
 
+def _answers() -> tuple[tuple[str, ...], ...]:
+    said = [tuple(phrase.split()) for phrase in sorted(YES_PHRASES | NO_PHRASES)]
+    said += [("the", ordinal, "one") for ordinal in PICK_ORDINALS]
+    said += [(*lead, "<name>") for lead in PICK_LEADS]
+    return tuple(dict.fromkeys(said))
+
+
 def build_grammar(intents: IntentSet, entities: Mapping[str, EntityIndex]) -> Grammar:
     """The grammar of the sentences the templates allow, names from `entities`.
 
@@ -97,6 +105,8 @@ def build_grammar(intents: IntentSet, entities: Mapping[str, EntityIndex]) -> Gr
     copy, so naming the thousands of names once, not once per template, is what keeps the
     search small; the price is some sentences no template has ("play the album <station>"),
     which the matcher then reports as not found. A leading or trailing "please" is allowed.
+    Answers to the assistant's questions ("yes", "the one by adele", "the second one") are
+    sentences too: a follow-up is heard with the same grammar.
     Entity types with no names in the library get a rule that cannot be said, so their
     sentences drop out.
     """
@@ -124,5 +134,6 @@ def build_grammar(intents: IntentSet, entities: Mapping[str, EntityIndex]) -> Gr
     # way to explain noise (measured: fewer right, more rejected with all skip words).
     builder.rules["skip"] = ((), ("please",))
     builder.rules["nothing"] = ()
-    builder.rules["start"] = (("<skip>", "<command>", "<skip>"),)
+    builder.rules["answer"] = _answers()
+    builder.rules["start"] = (("<skip>", "<command>", "<skip>"), ("<answer>",))
     return Grammar(rules={k: v for k, v in builder.rules.items()}, start="start")

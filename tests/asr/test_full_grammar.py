@@ -80,3 +80,13 @@ def test_other_speech_is_mostly_rejected_or_doubted(recognizer: PocketsphinxReco
     ]
     doubted = [t for t in transcripts if not t.alternatives or t.confidence < UNSURE_BELOW]
     assert len(doubted) >= len(transcripts) // 2, [(t.text, t.confidence) for t in transcripts]
+
+
+ANSWERS = ("yes", "no", "the one by adele", "the second one", "never mind")
+
+
+def test_spoken_answers_to_a_question_are_heard(recognizer: PocketsphinxRecognizer) -> None:
+    """Follow-ups ("Did you mean ...?", "Which one ...?") go through the same grammar."""
+    heard = {t: recognise(recognizer, clip(t)) for t in ANSWERS}
+    right = [t for t, tr in heard.items() if tr.text == t]
+    assert len(right) >= 0.6 * len(ANSWERS), {t: tr.text or tr.rejected for t, tr in heard.items()}

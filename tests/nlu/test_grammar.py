@@ -8,6 +8,7 @@ import pytest
 
 from assistant.asr.base import Grammar
 from assistant.asr.grammars import derives
+from assistant.nlu.answers import NO, NO_PHRASES, YES, YES_PHRASES
 from assistant.nlu.grammar import build_grammar
 from assistant.nlu.matcher import Matcher
 from assistant.nlu.normalize import normalize
@@ -68,3 +69,20 @@ def test_a_sentence_of_every_template_is_understood(grammar: Grammar, matcher: M
             if matcher.match(sentence) is None:
                 not_understood.append(sentence)
     assert not not_understood
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["yes", "yeah", "no thanks", "never mind", "that's right", "the one by adele",
+     "by lionel richie", "the second one", "the last one"],
+)  # fmt: skip
+def test_answers_to_questions_are_in_the_grammar(grammar: Grammar, answer: str) -> None:
+    """A follow-up ("Which one: Hello by Adele or Hello by Lionel Richie?") is heard with the
+    same grammar: without these the spoken answer could only be misheard or rejected."""
+    assert derives(grammar, answer.split())
+
+
+def test_every_yes_or_no_in_the_grammar_is_one_the_dialogue_takes(grammar: Grammar) -> None:
+    for phrase in YES_PHRASES | NO_PHRASES:
+        assert normalize(phrase) in YES | NO
+        assert derives(grammar, phrase.split()), phrase
