@@ -91,22 +91,12 @@ def test_console_readable_and_bad_wait(tmp_path: Path, fixture_library: FixtureL
     assert ":wait SECONDS" in done.stderr
 
 
-def _closed_port_url() -> str:
-    import socket
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return f"http://127.0.0.1:{port}/live"
-
-
 def test_a_station_that_fails_later_is_announced(
-    tmp_path: Path, fixture_library: FixtureLibrary
+    tmp_path: Path, fixture_library: FixtureLibrary, closed_port: str
 ) -> None:
     """The radio answers at once and reports a dead station after: in text mode as a line of
     its own, with --json on stderr so stdout stays one JSON line per command."""
-    config = write_config(tmp_path, fixture_library, stations={"Dead FM": _closed_port_url()})
+    config = write_config(tmp_path, fixture_library, stations={"Dead FM": closed_port})
     script = "play dead fm\n:wait 6\nwhat's playing\n"
     as_json = _console(config, script, "--json")
     assert as_json.returncode == 0, as_json.stderr

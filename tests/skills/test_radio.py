@@ -81,15 +81,6 @@ def trickling_server() -> Iterator[str]:
 
 
 @pytest.fixture
-def closed_port() -> str:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return f"http://127.0.0.1:{port}/live"
-
-
-@pytest.fixture
 def stream_server(tmp_path: Path) -> Iterator[str]:
     """A real HTTP server with a 60 s MP3 tone, long enough to keep playing."""
     served = tmp_path / "served"
