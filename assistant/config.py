@@ -97,8 +97,9 @@ class AudioConfig:
     """sounddevice input device: a name substring, an index, or "default"."""
     sample_rate: int = field(default=0, metadata=_range(0, 192000))
     """Capture rate in Hz; 0 uses the device's default (often 44100 or 48000)."""
-    block_ms: int = field(default=30, metadata=_range(10, 100))
-    """Length of one captured chunk in milliseconds."""
+    block_ms: int = field(default=60, metadata=_range(10, 100))
+    """Length of one captured chunk in milliseconds. bench_daemon, idle: 3.0 % of a core at 30,
+    2.2 % at 60; an utterance's end is found up to one chunk late."""
     stall_timeout_s: float = field(default=2.0, metadata=_range(0.5, 30))
     """No audio for this long means the microphone is gone; it is re-opened."""
 

@@ -20,7 +20,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from assistant.asr.base import Recognizer, Transcript, WakeDetector
@@ -38,6 +38,10 @@ logger = logging.getLogger(__name__)
 
 TICK_S = 0.05
 NO_SPEECH_TIMEOUT_S = 5.0
+IDLE_BATCH_S = 0.09
+"""While idle, microphone chunks reach the loop in batches at least this long: the wake word
+needs no finer steps, and every hand-over between threads costs CPU (bench_daemon, idle, 30 ms
+chunks: 3.9 % of a core one by one, 3.0 % batched). Once awake, every chunk goes at once."""
 """After the wake word, give up listening when no speech starts within this time."""
 
 
@@ -128,6 +132,7 @@ class Daemon:
         self._endpointer: Endpointer | None = None
         self._listen_deadline = 0.0
         self._heard_speech = False
+        self._idle_batch: list[AudioChunk] = []
         self._speaking: set[str] = set()
         self._follow_up_after_speech = False
         self._ducked = False
@@ -140,6 +145,21 @@ class Daemon:
     # --- called from other threads: enqueue only ----------------------------------------
 
     def feed(self, chunk: AudioChunk) -> None:
+        """From the audio thread. Reading the state there is a benign race: at worst one batch
+        is handed over a chunk later."""
+        batch = self._idle_batch
+        if batch and not _continues(batch[-1], chunk):
+            self.events.put(AudioIn(_joined(batch)))
+            batch.clear()
+        if self.state is State.IDLE:
+            batch.append(chunk)
+            if sum(c.seconds for c in batch) < IDLE_BATCH_S:
+                return
+            chunk = _joined(batch)
+            batch.clear()
+        elif batch:
+            self.events.put(AudioIn(_joined(batch)))
+            batch.clear()
         self.events.put(AudioIn(chunk))
 
     def on_speech_event(self, event: SpeechEvent) -> None:
@@ -398,6 +418,17 @@ def _turn_fields(turn: Turn) -> dict[str, Any]:
         "response": turn.response.text,
         "follow_up": turn.follow_up,
     }
+
+
+def _continues(before: AudioChunk, chunk: AudioChunk) -> bool:
+    """`chunk` follows `before` directly, in the same format (a re-opened microphone does not)."""
+    same = (before.rate, before.width, before.channels) == (chunk.rate, chunk.width, chunk.channels)
+    return same and abs(before.timestamp + before.seconds - chunk.timestamp) < 0.001
+
+
+def _joined(chunks: list[AudioChunk]) -> AudioChunk:
+    first = chunks[0]
+    return replace(first, samples=b"".join(c.samples for c in chunks))
 
 
 class AudioFeed:
