@@ -56,6 +56,28 @@ def load_cmudict(path: Path) -> dict[str, str]:
     return lexicon
 
 
+def pronunciations(
+    words: Mapping[str, str], *, cmudict: Path
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Every pronunciation CMUdict gives each dictionary spelling in `words` (spelling -> the
+    word as written), and the spellings it lacks, whose one pronunciation is guessed from the
+    written word. The file is read once; the whole lexicon (~20 MB in Python) is held only
+    while guessing, so a recogniser need not keep the 130,000-word dictionary loaded."""
+    found: dict[str, list[str]] = {spelling: [] for spelling in words}
+    with cmudict.open(encoding="utf-8", errors="replace") as f:
+        for line in f:
+            word, _, phones = line.strip().partition(" ")
+            base = word.split("(", 1)[0]
+            if phones and base in found:
+                found[base].append(phones.strip())
+    guessed = [spelling for spelling, phones in found.items() if not phones]
+    if guessed:
+        pronouncer = Pronouncer(lexicon=load_cmudict(cmudict))
+        for spelling in guessed:
+            found[spelling] = [pronouncer.pronounce(words[spelling])]
+    return found, guessed
+
+
 class Pronouncer:
     """Guesses pronunciations of words against a lexicon (word -> space-separated phones)."""
 

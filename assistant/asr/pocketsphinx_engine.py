@@ -17,12 +17,13 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from assistant.asr.base import Grammar, Hypothesis, Transcript
 from assistant.asr.fsg import compile_grammar
-from assistant.asr.g2p import Pronouncer, load_cmudict
+from assistant.asr.g2p import pronunciations
 from assistant.asr.grammars import derives
 from assistant.asr.jsgf import jsgf_word
 from assistant.asr.pcm import PcmAdapter
@@ -92,10 +93,12 @@ class PocketsphinxRecognizer:
         self._alternatives = alternatives
         self._reject_margin = reject_margin
         try:
+            # No dictionary: set_grammar adds just the grammar's words. The full CMUdict costs
+            # ~22 MB per decoder (28 MB against 6 MB), and the engine runs three.
             self._decoder = ps.Decoder(
                 ps.Config(
                     hmm=str(self._model / "en-us"),
-                    dict=str(self._dict_path),
+                    dict=None,
                     lm=None,
                     # The FSG search's "bestpath" rescoring builds a word lattice from every
                     # word exit (quadratic in them: minutes on a library's grammar) and takes
@@ -109,7 +112,7 @@ class PocketsphinxRecognizer:
             self._phones = ps.Decoder(
                 ps.Config(
                     hmm=str(self._model / "en-us"),
-                    dict=str(self._dict_path),
+                    dict=None,
                     lm=None,
                     allphone=str(self._model / "en-us-phone.lm.bin"),
                     loglevel="FATAL",
@@ -119,7 +122,6 @@ class PocketsphinxRecognizer:
             raise EngineError(
                 f"pocketsphinx could not load its model {self._model}: {exc}"
             ) from exc
-        self._pronouncer: Pronouncer | None = None
         self._adapter = PcmAdapter(rate=RATE)
         self._grammar: Grammar | None = None
         self._spelling: dict[str, str] = {}
@@ -181,19 +183,9 @@ class PocketsphinxRecognizer:
     def _add_words(self, words: set[str]) -> dict[str, str]:
         """Give every grammar word a dictionary entry; returns JSGF spelling -> grammar word."""
         spelling = {jsgf_word(w): w for w in words if w}
-        missing = sorted(s for s in spelling if self._decoder.lookup_word(s) is None)
-        if missing:
-            if self._pronouncer is None:
-                self._pronouncer = Pronouncer(lexicon=load_cmudict(self._dict_path))
-            for i, word in enumerate(missing):
-                phones = self._pronouncer.pronounce(spelling[word])
-                # Rebuilding the search structures once, after the last word, is much faster.
-                self._decoder.add_word(word, phones, i == len(missing) - 1)
-            logger.info(
-                "asr: %d words not in the dictionary were given pronunciations: %s",
-                len(missing),
-                ", ".join(missing[:20]),
-            )
+        new = {s: w for s, w in spelling.items() if self._decoder.lookup_word(s) is None}
+        if new:
+            add_words(self._decoder, new, self._dict_path)
         return spelling
 
     def pronunciation(self, word: str) -> str | None:
@@ -287,6 +279,26 @@ class PocketsphinxRecognizer:
         return Transcript((Hypothesis(hyp.hypstr, min(1.0, max(0.0, hyp.prob))),))
 
 
+def add_words(decoder: Any, words: Mapping[str, str], cmudict: Path) -> None:
+    """Add `words` (decoder spelling -> written word) to a decoder's dictionary, with every
+    CMUdict pronunciation ("the": DH AH and DH IY) or a guess for words it lacks."""
+    entries, guessed = pronunciations(words, cmudict=cmudict)
+    flat = [
+        (spelling if i == 0 else f"{spelling}({i + 1})", phones)
+        for spelling, variants in entries.items()
+        for i, phones in enumerate(variants)
+    ]
+    for i, (name, phones) in enumerate(flat):
+        # Rebuilding the search structures once, after the last word, is much faster.
+        decoder.add_word(name, phones, i == len(flat) - 1)
+    if guessed:
+        logger.info(
+            "asr: %d words not in the dictionary were given pronunciations: %s",
+            len(guessed),
+            ", ".join(sorted(guessed)[:20]),
+        )
+
+
 class KeyphraseSpotter:
     """pocketsphinx keyphrase search over a continuous 16 kHz stream."""
 
@@ -298,18 +310,14 @@ class KeyphraseSpotter:
             self._decoder = ps.Decoder(
                 ps.Config(
                     hmm=str(self._model / "en-us"),
-                    dict=str(self._model / "cmudict-en-us.dict"),
+                    dict=None,
                     lm=None,
                     kws_threshold=threshold,
                     loglevel="FATAL",
                 )
             )
-            words = [jsgf_word(w) for w in self.phrase.split()]
-            missing = [w for w in words if self._decoder.lookup_word(w) is None]
-            if missing:
-                pronouncer = Pronouncer(lexicon=load_cmudict(self._model / "cmudict-en-us.dict"))
-                for i, word in enumerate(missing):
-                    self._decoder.add_word(word, pronouncer.pronounce(word), i == len(missing) - 1)
+            words = {jsgf_word(w): w for w in self.phrase.split()}
+            add_words(self._decoder, words, self._model / "cmudict-en-us.dict")
             self._decoder.add_keyphrase("wake", " ".join(words))
             self._decoder.activate_search("wake")
         except (RuntimeError, ValueError) as exc:

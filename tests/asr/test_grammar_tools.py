@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.asr.base import Grammar
-from assistant.asr.g2p import Pronouncer, load_cmudict
+from assistant.asr.g2p import Pronouncer, load_cmudict, pronunciations
 from assistant.asr.grammars import UNKNOWN, derives, phrase_list
 from assistant.asr.jsgf import jsgf_word, to_jsgf
-from assistant.asr.pocketsphinx_engine import model_dir
+from assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer, model_dir
 from tests.asr.commands import GRAMMAR
 
 
@@ -45,3 +45,19 @@ def test_pronunciations_for_unknown_words() -> None:
     assert p.pronounce("bts") == "B IY T IY EH S"  # no vowel: letters
     assert p.pronounce("rüfüs") == "R UW F AH S"  # accents folded, letter-to-sound rules
     assert p.pronounce("zzkrbl'")
+
+
+def test_dictionary_entries_only_for_the_words_asked() -> None:
+    cmudict = Path(model_dir()) / "cmudict-en-us.dict"
+    entries, guessed = pronunciations({"the": "the", "coldplay": "Coldplay"}, cmudict=cmudict)
+    assert entries["the"] == ["DH AH", "DH IY"]  # every variant, in the dictionary's order
+    assert entries["coldplay"] == ["K OW L D P L EY"] and guessed == ["coldplay"]
+    assert set(entries) == {"the", "coldplay"}
+
+
+def test_recogniser_dictionary_holds_the_grammar_words_and_their_variants() -> None:
+    recognizer = PocketsphinxRecognizer(grammar=GRAMMAR)
+    assert recognizer.pronunciation("the") == "DH AH"
+    assert recognizer._decoder.lookup_word("the(2)") == "DH IY"
+    assert recognizer.pronunciation("queen") == "K W IY N"
+    assert recognizer.pronunciation("zebra") is None  # not in the grammar: not loaded
