@@ -44,16 +44,27 @@ _VOWELS = set("aeiouy")
 _MAX_GRAPHEME = max(len(g) for g in _GRAPHEMES)
 
 
-def load_cmudict(path: Path) -> dict[str, str]:
-    """Word -> phones from a CMUdict-format file (first pronunciation of each word)."""
+def load_cmudict(path: Path, only: set[str] | None = None) -> dict[str, str]:
+    """Word -> phones from a CMUdict-format file (first pronunciation of each word), for the
+    words in `only` when given."""
     lexicon: dict[str, str] = {}
     with path.open(encoding="utf-8", errors="replace") as f:
         for line in f:
             word, _, phones = line.strip().partition(" ")
-            if not phones or "(" in word:
+            if not phones or "(" in word or (only is not None and word not in only):
                 continue
             lexicon.setdefault(word, phones.strip())
     return lexicon
+
+
+def _pieces(word: str) -> set[str]:
+    """Every substring of the word as Pronouncer looks it up: lowercased, and folded."""
+    lower = word.lower()
+    folded = "".join(c for c in unicodedata.normalize("NFKD", lower) if c.isascii() and c.isalnum())
+    spans = (
+        (w, i, j) for w in (lower, folded) for i in range(len(w)) for j in range(i + 1, len(w) + 1)
+    )
+    return {w[i:j] for w, i, j in spans}
 
 
 def pronunciations(
@@ -61,8 +72,8 @@ def pronunciations(
 ) -> tuple[dict[str, list[str]], list[str]]:
     """Every pronunciation CMUdict gives each dictionary spelling in `words` (spelling -> the
     word as written), and the spellings it lacks, whose one pronunciation is guessed from the
-    written word. The file is read once; the whole lexicon (~20 MB in Python) is held only
-    while guessing, so a recogniser need not keep the 130,000-word dictionary loaded."""
+    written word. Only the entries these words can use are ever held: the whole 130,000-word
+    lexicon costs ~20 MB of Python heap, which is not given back to the system."""
     found: dict[str, list[str]] = {spelling: [] for spelling in words}
     with cmudict.open(encoding="utf-8", errors="replace") as f:
         for line in f:
@@ -72,7 +83,9 @@ def pronunciations(
                 found[base].append(phones.strip())
     guessed = [spelling for spelling, phones in found.items() if not phones]
     if guessed:
-        pronouncer = Pronouncer(lexicon=load_cmudict(cmudict))
+        # A guess looks up only pieces of the word (compounds, digit-split parts).
+        pieces = {p for spelling in guessed for p in _pieces(words[spelling])}
+        pronouncer = Pronouncer(lexicon=load_cmudict(cmudict, only=pieces))
         for spelling in guessed:
             found[spelling] = [pronouncer.pronounce(words[spelling])]
     return found, guessed
