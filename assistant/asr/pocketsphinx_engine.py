@@ -150,6 +150,8 @@ class PocketsphinxRecognizer:
         self._searches += 1
         try:
             if grammar is None:
+                # The language model's 130,000 words need the whole dictionary.
+                self._decoder.load_dict(str(self._dict_path))
                 self._decoder.add_lm_file(search, str(self._model / "en-us.lm.bin"))
                 self._spelling = {}
             else:

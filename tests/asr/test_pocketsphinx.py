@@ -108,3 +108,10 @@ def test_empty_utterance_gives_empty_transcript(recognizer: PocketsphinxRecogniz
     assert recognizer.finish().alternatives == ()
     recognizer.accept(AudioChunk(b"", RATE))
     assert recognizer.finish().text == ""
+
+
+def test_without_a_grammar_the_language_model_hears_free_speech() -> None:
+    """The baseline mode: the whole dictionary and the wheel's language model."""
+    free = PocketsphinxRecognizer(grammar=None)
+    transcript = recognise(free, clip("play some music", voice="en-us"))
+    assert "music" in transcript.text.split(), transcript
