@@ -92,7 +92,6 @@ class _Builder:
 def _answers() -> tuple[tuple[str, ...], ...]:
     said = [tuple(phrase.split()) for phrase in sorted(YES_PHRASES | NO_PHRASES)]
     said += [("the", ordinal, "one") for ordinal in PICK_ORDINALS]
-    said += [(*lead, "<name>") for lead in PICK_LEADS]
     return tuple(dict.fromkeys(said))
 
 
@@ -126,6 +125,9 @@ def build_grammar(intents: IntentSet, entities: Mapping[str, EntityIndex]) -> Gr
             names.append(f"<{builder.slot(intents.lists[slot.name])}>")
             leads.append(tuple(t for item in items[:cut] for t in builder.tokens(item)))
             tails.append(tuple(t for item in items[cut + 1 :] for t in builder.tokens(item)))
+    # "the one by <name>" answers a question; as one more lead-in before the shared names it
+    # costs a few words, where a rule of its own would copy every name (+46 % graph).
+    leads += [lead for lead in PICK_LEADS if lead]
     builder.rules["lead"] = tuple(dict.fromkeys(leads))
     builder.rules["name"] = tuple((n,) for n in dict.fromkeys(names))
     builder.rules["tail"] = tuple(dict.fromkeys(tails))
