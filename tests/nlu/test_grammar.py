@@ -86,3 +86,10 @@ def test_every_yes_or_no_in_the_grammar_is_one_the_dialogue_takes(grammar: Gramm
     for phrase in YES_PHRASES | NO_PHRASES:
         assert normalize(phrase) in YES | NO
         assert derives(grammar, phrase.split()), phrase
+
+
+def test_every_name_is_in_the_word_graph_once(grammar: Grammar) -> None:
+    """Recognisers copy a rule at each reference: a second reference to the names (as a
+    separate answer rule did) grows the graph by half and decoding by a tenth."""
+    references = [alt for alts in grammar.rules.values() for alt in alts if "<name>" in alt]
+    assert len(references) == 1, references
