@@ -25,6 +25,7 @@ from assistant.player.base import Player, PlayState, QueueItem
 
 if TYPE_CHECKING:
     from assistant.skills.events import EventPump
+    from assistant.skills.radio import StationWatch
     from assistant.skills.recorder import PlaybackRecorder
     from assistant.skills.timer import SleepTimerState
 
@@ -81,6 +82,7 @@ class SkillContext:
     events: EventPump
     recorder: PlaybackRecorder
     sleep: SleepTimerState
+    radio: StationWatch
     clock: Clock
     rng: random.Random = field(default_factory=random.Random)
     announcements: Announcements = field(default_factory=Announcements)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import weakref
 from dataclasses import dataclass
 
 from assistant.nlu.base import IntentResult
@@ -53,7 +52,8 @@ class _Tuning:
 class StationWatch:
     """Follows the one station being tuned in until it starts, fails, or the owner moves on.
 
-    An EventPump listener (loop thread). Tuning in to a station replaces any earlier watch.
+    An EventPump listener (loop thread), one per skill context (`SkillContext.radio`). Tuning
+    in to a station replaces any earlier watch.
     """
 
     def __init__(self) -> None:
@@ -122,20 +122,6 @@ class StationWatch:
             self._tuning = None
 
 
-# SkillContext is built by the registry and has no slot for this: one watch per event pump,
-# added as its listener once, and forgotten with the pump.
-_watches: weakref.WeakKeyDictionary[EventPump, StationWatch] = weakref.WeakKeyDictionary()
-
-
-def station_watch(events: EventPump) -> StationWatch:
-    """The watch listening on `events` (added as a listener on first use)."""
-    watch = _watches.get(events)
-    if watch is None:
-        watch = _watches[events] = StationWatch()
-        events.add_listener(watch)
-    return watch
-
-
 def play_radio(result: IntentResult, ctx: SkillContext) -> Response:
     name = result.slots.get("station")
     station = next((s for s in ctx.config.radio.stations if s.name == name), None)
@@ -147,7 +133,7 @@ def play_radio(result: IntentResult, ctx: SkillContext) -> Response:
     # only handed out on this thread after this skill has returned, so none of it is missed.
     ctx.events.process_pending()
     ctx.player.play([item])
-    station_watch(ctx.events).tune(
+    ctx.radio.tune(
         item,
         player=ctx.player,
         events=ctx.events,

@@ -21,6 +21,7 @@ from assistant.player.base import Player
 from assistant.skills import music, podcasts, radio, status, timer, transport, volume
 from assistant.skills.base import SOMETHING_WENT_WRONG, Clock, Response, Skill, SkillContext
 from assistant.skills.events import EventPump
+from assistant.skills.radio import StationWatch
 from assistant.skills.recorder import PlaybackRecorder
 from assistant.skills.timer import SleepTimerState
 
@@ -103,9 +104,12 @@ def build_skills(
     clock: Clock = time.monotonic,
     rng: random.Random | None = None,
 ) -> Skills:
-    """Skills with their history recorder listening on `events` (the player's event pump)."""
+    """Skills with their history recorder and radio station watch listening on `events` (the
+    player's event pump)."""
     recorder = PlaybackRecorder(history=history, player=player, clock=clock)
     events.add_listener(recorder)
+    radio = StationWatch()
+    events.add_listener(radio)
     context = SkillContext(
         player=player,
         catalogue=catalogue,
@@ -115,6 +119,7 @@ def build_skills(
         events=events,
         recorder=recorder,
         sleep=SleepTimerState(player=player, clock=clock),
+        radio=radio,
         clock=clock,
         rng=rng or random.Random(),
     )

@@ -19,7 +19,7 @@ import pytest
 
 from assistant.player.base import PlaybackError, PlayerEvent, PlayState, TrackEnded, TrackStarted
 from assistant.skills.base import Response
-from assistant.skills.radio import NoAnswer, station_watch
+from assistant.skills.radio import NoAnswer
 from tests.fixtures.config import write_config
 from tests.fixtures.generate import FixtureLibrary
 from tests.skills.support import Rig, rig_config
@@ -156,7 +156,7 @@ def test_station_that_never_answers_leaves_the_loop_free_and_is_announced(
     assert _announcement(rig) == FAILED
     assert rig.player.status().state is PlayState.STOPPED
     assert not any(isinstance(e, TrackStarted) for e in rig.seen)
-    assert station_watch(rig.events).watching is None
+    assert rig.skills.context.radio.watching is None
 
 
 def test_refused_connection_is_announced(make_rig: Callable[[str], Rig], closed_port: str) -> None:
@@ -190,13 +190,13 @@ def test_working_station_plays_without_an_announcement(
     status = rig.player.status()
     assert status.state is PlayState.PLAYING
     assert status.current is not None and status.current.kind == "radio"
-    assert station_watch(rig.events).watching is None
+    assert rig.skills.context.radio.watching is None
     assert "Jazz FM" in rig.say("what's playing").response.text
     # Asked for again while it plays: the old stream's end is not taken for a failure.
     rig.say("play jazz fm")
     rig.wait_for(lambda e: isinstance(e, TrackEnded) and e.reason == "stopped")
     rig.until(lambda: sum(isinstance(e, TrackStarted) for e in rig.seen) == 2)
-    assert station_watch(rig.events).watching is None
+    assert rig.skills.context.radio.watching is None
     assert rig.skills.context.announcements.take() == []
     assert rig.player.status().state is PlayState.PLAYING
 
@@ -209,7 +209,7 @@ def test_stop_before_the_station_answers_says_nothing_later(
     assert rig.say("stop").response.outcome == "ok"
     # The watch's deadline still comes; the owner stopped it, so it is not a failure.
     rig.wait_for(lambda e: isinstance(e, NoAnswer))
-    assert station_watch(rig.events).watching is None
+    assert rig.skills.context.radio.watching is None
     assert rig.skills.context.announcements.take() == []
 
 
@@ -220,7 +220,7 @@ def test_playing_something_else_before_the_station_answers_ends_the_watch(
     rig.say("play jazz fm")
     rig.say("play songs to sing in the car")
     rig.started("Bohemian Rhapsody")
-    assert station_watch(rig.events).watching is None
+    assert rig.skills.context.radio.watching is None
     assert rig.skills.context.announcements.take() == []
     assert not any(isinstance(e, PlaybackError) for e in _station_events(rig, silent_server))
     assert rig.player.status().state is PlayState.PLAYING
