@@ -38,11 +38,11 @@ logger = logging.getLogger(__name__)
 
 TICK_S = 0.05
 NO_SPEECH_TIMEOUT_S = 5.0
+"""After the wake word, give up listening when no speech starts within this time."""
 IDLE_BATCH_S = 0.09
 """While idle, microphone chunks reach the loop in batches at least this long: the wake word
 needs no finer steps, and every hand-over between threads costs CPU (bench_daemon, idle, 30 ms
 chunks: 3.9 % of a core one by one, 3.0 % batched). Once awake, every chunk goes at once."""
-"""After the wake word, give up listening when no speech starts within this time."""
 
 
 class State(enum.Enum):
@@ -147,18 +147,16 @@ class Daemon:
     def feed(self, chunk: AudioChunk) -> None:
         """From the audio thread. Reading the state there is a benign race: at worst one batch
         is handed over a chunk later."""
+        idle = self.state is State.IDLE
         batch = self._idle_batch
-        if batch and not _continues(batch[-1], chunk):
-            self.events.put(AudioIn(_joined(batch)))
+        if batch and not (idle and _continues(batch[-1], chunk)):
+            self.events.put(AudioIn(_joined(batch)))  # awake now, or the stream broke
             batch.clear()
-        if self.state is State.IDLE:
+        if idle:
             batch.append(chunk)
             if sum(c.seconds for c in batch) < IDLE_BATCH_S:
                 return
             chunk = _joined(batch)
-            batch.clear()
-        elif batch:
-            self.events.put(AudioIn(_joined(batch)))
             batch.clear()
         self.events.put(AudioIn(chunk))
 

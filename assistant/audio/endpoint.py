@@ -196,9 +196,9 @@ class Endpointer:
             maxlen=self._pre_roll + self._lookback + self._start_window
         )
         self._audio: list[bytes] = []
-        # The reported end: the last speech frame that also stands out above the noise floor.
-        # A lone noise frame the VAD let through keeps the utterance open a little longer but
-        # does not move its end.
+        # The reported end: the last of _END_RUN speech frames in a row that also stand out
+        # above the noise floor. A lone noise frame the VAD let through keeps the utterance
+        # open a little longer but does not move its end.
         self._confirmed_end = 0.0
         self._loud_run = 0
         self._audio_start = 0.0
