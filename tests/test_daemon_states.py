@@ -1,0 +1,398 @@
+"""The daemon's conversation, in process: every transition of IDLE / LISTENING / THINKING /
+SPEAKING with the real loop thread, dialogue, skills, catalogue and mpv (ao=null).
+
+Fakes stand only where this machine has no hardware, each behind its Protocol: the clock
+(the no-speech and follow-up deadlines), the wake detector, the end-of-speech detector and
+the recogniser (a marked chunk says what was "heard"), and the voice (it records what was said
+and reports speech events as the real Speaker does, when the test says the sentence ended).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from threading import Thread
+from typing import Any, cast
+
+import pytest
+
+from assistant.asr.base import Grammar, Hypothesis, Transcript, WakeEvent
+from assistant.audio.base import AudioChunk
+from assistant.audio.endpoint import Endpointer, SpeechStarted, Utterance
+from assistant.control import ControlRequest, PendingRequest
+from assistant.daemon import NO_SPEECH_TIMEOUT_S, AudioIn, Daemon, State
+from assistant.tts.base import SpeechFinished
+from assistant.tts.base import SpeechStarted as SpokenStarted
+from tests.fixtures.config import write_config
+from tests.fixtures.generate import FixtureLibrary
+from tests.skills.support import TIMEOUT, FakeClock, Rig, rig_config
+
+RATE = 16000
+FOLLOW_UP_S = 6.0
+OWNER_VOLUME = 50
+DUCKED_VOLUME = OWNER_VOLUME * 30 / 100  # player.duck_volume's default, 30 %
+
+# What a chunk "is", for the fake wake and end-of-speech detectors: distinct sample patterns.
+WAKE = b"\x01\x00" * 160
+SPEECH = b"\x02\x00" * 160
+END = b"\x03\x00" * 160
+NOISE = b"\x04\x00" * 160
+
+
+class FakeWake:
+    """WakeDetector: hears the wake phrase in a WAKE chunk."""
+
+    name = "fake wake"
+
+    def __init__(self) -> None:
+        self.resets = 0
+
+    def process(self, chunk: AudioChunk) -> WakeEvent | None:
+        return WakeEvent(when=chunk.timestamp, score=1.0) if chunk.samples == WAKE else None
+
+    def reset(self) -> None:
+        self.resets += 1
+
+
+class FakeEndpointer:
+    """Endpointer.process: speech starts at a SPEECH chunk and ends at an END chunk."""
+
+    def __init__(self) -> None:
+        self._heard: list[AudioChunk] = []
+
+    def process(self, chunk: AudioChunk) -> Iterator[SpeechStarted | Utterance]:
+        if chunk.samples == SPEECH:
+            self._heard.append(chunk)
+            yield SpeechStarted(start=chunk.timestamp, detected_at=time.monotonic())
+        elif chunk.samples == END and self._heard:
+            audio = AudioChunk(samples=b"".join(c.samples for c in self._heard), rate=RATE,
+                               timestamp=self._heard[0].timestamp)  # fmt: skip
+            yield Utterance(audio=audio, start=audio.timestamp, end=chunk.timestamp,
+                            capped=False, ended_at=time.monotonic())  # fmt: skip
+
+
+class FakeRecognizer:
+    """Recognizer: hears whatever the test queued with `will_hear`, in order."""
+
+    name = "fake recogniser"
+
+    def __init__(self) -> None:
+        self.next: deque[Transcript] = deque()
+        self.accepted: list[AudioChunk] = []
+
+    def will_hear(self, text: str, confidence: float = 0.95) -> None:
+        self.next.append(Transcript((Hypothesis(text, confidence),) if text else ()))
+
+    def accept(self, chunk: AudioChunk) -> str:
+        self.accepted.append(chunk)
+        return ""
+
+    def finish(self) -> Transcript:
+        return self.next.popleft() if self.next else Transcript(())
+
+    def set_grammar(self, grammar: Grammar | None) -> None:
+        pass
+
+
+@dataclass
+class FakeVoice:
+    """daemon.Speech, reporting events as assistant.tts.speaker.Speaker does: SpeechStarted when
+    a sentence is taken up, SpeechFinished(interrupted=True) when interrupt() cuts it short."""
+
+    daemon: Daemon | None = None
+    said: list[str] = field(default_factory=list)
+    earcons: list[str] = field(default_factory=list)
+    cut_short: list[str] = field(default_factory=list)
+    speaking: deque[str] = field(default_factory=deque)
+
+    def say(self, text: str) -> None:
+        self.said.append(text)
+        self.speaking.append(text)
+        self._emit(SpokenStarted(text))
+
+    def interrupt(self) -> None:
+        while self.speaking:
+            text = self.speaking.popleft()
+            self.cut_short.append(text)
+            self._emit(SpeechFinished(text, interrupted=True))
+
+    def earcon(self, name: str) -> None:
+        self.earcons.append(name)  # earcons switched off: an earcon interrupts nothing
+
+    def finish(self) -> None:
+        """The sentence being spoken has been heard to its end."""
+        self._emit(SpeechFinished(self.speaking.popleft(), interrupted=False))
+
+    def _emit(self, event: SpokenStarted | SpeechFinished) -> None:
+        assert self.daemon is not None
+        self.daemon.on_speech_event(event)
+
+
+class Loop:
+    """The daemon running on its own thread, and the chunks and requests a test gives it."""
+
+    def __init__(self, rig: Rig) -> None:
+        self.rig = rig
+        self.clock = rig.clock
+        self.wake = FakeWake()
+        self.recognizer = FakeRecognizer()
+        self.voice = FakeVoice()
+        self.endpointers: list[FakeEndpointer] = []
+        self.daemon = Daemon(
+            dialogue=rig.dialogue,
+            skills=rig.skills,
+            player=rig.player,
+            recognizer=self.recognizer,
+            wake=self.wake,
+            make_endpointer=self._endpointer,
+            speech=self.voice,
+            follow_up_s=FOLLOW_UP_S,
+            clock=self.clock,
+        )
+        self.voice.daemon = self.daemon
+        self._at = 0.0
+        self._thread = Thread(target=self.daemon.run, name="daemon-under-test")
+        self._thread.start()
+
+    def _endpointer(self) -> Endpointer:
+        self.endpointers.append(FakeEndpointer())
+        return cast(Endpointer, self.endpointers[-1])
+
+    def chunk(self, samples: bytes) -> None:
+        self._at += len(samples) / 2 / RATE
+        self.daemon.events.put(AudioIn(AudioChunk(samples=samples, rate=RATE, timestamp=self._at)))
+
+    def say(self, text: str, confidence: float = 0.95) -> None:
+        """Speech on the microphone that the recogniser hears as `text`."""
+        self.recognizer.will_hear(text, confidence)
+        self.chunk(SPEECH)
+        self.chunk(END)
+
+    def request(self, cmd: str, text: str = "") -> Future[dict[str, Any]]:
+        pending = PendingRequest(request=ControlRequest(cmd=cmd, text=text), reply=Future())
+        self.daemon.submit(pending)
+        return pending.reply
+
+    def settled(self) -> State:
+        """The state once the loop has handled everything given so far, and then its periodic
+        work (deadlines) once more: two requests answered in turn."""
+        for _ in range(2):
+            self.request("status").result(TIMEOUT)
+        return self.daemon.state
+
+    def advance(self, seconds: float) -> State:
+        self.clock.advance(seconds)
+        return self.settled()
+
+    def mpv_volume(self) -> float:
+        """What mpv itself plays at: the owner's volume, or the ducked level."""
+        return float(self.rig.player._mpv.volume)
+
+    def ducked(self) -> bool:
+        ducked = self.rig.player.status().ducked
+        assert self.mpv_volume() == (DUCKED_VOLUME if ducked else OWNER_VOLUME)
+        return ducked
+
+    def close(self) -> None:
+        self.daemon.request_stop("test over")
+        self._thread.join(TIMEOUT)
+        assert not self._thread.is_alive()
+
+
+@pytest.fixture
+def loop(tmp_path: Path, fixture_library: FixtureLibrary) -> Iterator[Loop]:
+    config = rig_config(write_config(tmp_path, fixture_library))
+    rig = Rig(config, clock=FakeClock())
+    running = Loop(rig)
+    try:
+        yield running
+    finally:
+        running.close()
+        rig.close()
+
+
+def _music(loop: Loop) -> None:
+    assert loop.rig.say("play songs to sing in the car").response.outcome == "ok"
+    loop.rig.started(loop.rig.queue_titles()[0][0])
+    assert loop.mpv_volume() == OWNER_VOLUME
+
+
+def test_wake_listens_with_the_music_ducked(loop: Loop) -> None:
+    _music(loop)
+    assert loop.settled() is State.IDLE
+    loop.chunk(NOISE)
+    assert loop.settled() is State.IDLE and not loop.ducked()
+    loop.chunk(WAKE)
+    assert loop.settled() is State.LISTENING
+    assert loop.voice.earcons == ["wake"]
+    assert loop.ducked()
+    assert len(loop.endpointers) == 1
+
+
+def test_a_command_is_heard_understood_answered_and_the_music_comes_back(loop: Loop) -> None:
+    _music(loop)
+    loop.chunk(WAKE)
+    loop.say("volume forty")
+    assert loop.settled() is State.SPEAKING
+    assert loop.recognizer.accepted and loop.recognizer.accepted[0].samples == SPEECH
+    assert loop.voice.said == ["Volume 40."]
+    assert loop.rig.player.status().volume == 40
+    assert loop.rig.player.status().ducked  # still under the answer
+    last = loop.daemon.status()["last"]
+    assert (last["heard"], last["intent"], last["response"]) == (
+        "volume forty", "SetVolume", "Volume 40.")  # fmt: skip
+    resets = loop.wake.resets
+    loop.voice.finish()
+    assert loop.settled() is State.IDLE
+    assert not loop.rig.player.status().ducked
+    assert loop.mpv_volume() == 40
+    assert loop.wake.resets == resets + 1  # the answer's own audio is forgotten
+
+
+def test_no_speech_after_the_wake_word_gives_up_and_restores_the_music(loop: Loop) -> None:
+    _music(loop)
+    loop.chunk(WAKE)
+    assert loop.settled() is State.LISTENING and loop.ducked()
+    assert loop.advance(NO_SPEECH_TIMEOUT_S - 0.5) is State.LISTENING
+    assert loop.ducked()
+    assert loop.advance(1.0) is State.IDLE
+    assert not loop.ducked()
+    assert loop.voice.said == []
+    # Awake again at the next wake word.
+    loop.chunk(WAKE)
+    assert loop.settled() is State.LISTENING
+
+
+def test_speech_that_started_is_not_cut_off_by_the_no_speech_deadline(loop: Loop) -> None:
+    loop.chunk(WAKE)
+    loop.recognizer.will_hear("what's playing")
+    loop.chunk(SPEECH)
+    assert loop.advance(NO_SPEECH_TIMEOUT_S + 1) is State.LISTENING
+    loop.chunk(END)
+    assert loop.settled() is State.SPEAKING
+    assert loop.voice.said == ["Nothing is playing."]
+
+
+def test_the_wake_word_during_an_answer_stops_it_and_listens(loop: Loop) -> None:
+    _music(loop)
+    loop.chunk(WAKE)
+    loop.say("what's playing")
+    assert loop.settled() is State.SPEAKING
+    answer = loop.voice.said[-1]
+    loop.chunk(WAKE)  # barge-in
+    assert loop.settled() is State.LISTENING
+    assert loop.voice.cut_short == [answer]
+    assert loop.ducked()
+    loop.say("volume forty")
+    assert loop.settled() is State.SPEAKING
+    assert loop.voice.said[-1] == "Volume 40."
+
+
+def test_no_wake_word_while_listening_or_speaking_a_question(loop: Loop) -> None:
+    loop.chunk(WAKE)
+    loop.chunk(WAKE)  # heard again while listening: nothing new
+    assert loop.settled() is State.LISTENING
+    assert loop.voice.earcons == ["wake"] and len(loop.endpointers) == 1
+
+
+def test_a_question_takes_its_answer_without_the_wake_word(loop: Loop) -> None:
+    loop.chunk(WAKE)
+    loop.say("play hello")
+    assert loop.settled() is State.SPEAKING
+    assert loop.voice.said == ["Which one: Hello by Adele or Hello by Lionel Richie?"]
+    loop.voice.finish()
+    assert loop.settled() is State.LISTENING  # no wake word needed
+    assert loop.ducked()
+    assert len(loop.endpointers) == 2
+    loop.say("the one by adele")
+    assert loop.settled() is State.SPEAKING
+    assert loop.voice.said[-1] == "Playing Hello by Adele."
+    assert loop.rig.queue_titles() == [("Hello", "Adele")]
+    loop.voice.finish()
+    assert loop.settled() is State.IDLE  # an answer that asks nothing: no more listening
+    assert not loop.ducked()
+
+
+def test_an_unanswered_question_gives_up_after_the_follow_up_time(loop: Loop) -> None:
+    loop.chunk(WAKE)
+    loop.say("play hello")
+    assert loop.settled() is State.SPEAKING
+    loop.voice.finish()
+    assert loop.settled() is State.LISTENING
+    assert loop.advance(FOLLOW_UP_S - 0.5) is State.LISTENING
+    assert loop.advance(1.0) is State.IDLE
+    assert not loop.ducked()
+    assert loop.rig.player.status().current is None
+
+
+def test_a_question_cut_short_by_the_wake_word_listens_for_a_new_command(loop: Loop) -> None:
+    loop.chunk(WAKE)
+    loop.say("play hello")
+    assert loop.settled() is State.SPEAKING
+    loop.chunk(WAKE)
+    assert loop.settled() is State.LISTENING
+    loop.say("volume forty")
+    assert loop.settled() is State.SPEAKING
+    assert loop.voice.said[-1] == "Volume 40."
+
+
+def test_doubted_words_are_asked_about_with_the_shipped_settings_and_yes_acts(loop: Loop) -> None:
+    loop.chunk(WAKE)
+    loop.say("play queen", confidence=0.3)  # the recogniser doubts what it heard
+    assert loop.settled() is State.SPEAKING
+    assert loop.voice.said == ["Did you mean play Queen?"]
+    assert loop.rig.player.status().current is None  # asked, did not act
+    loop.voice.finish()
+    assert loop.settled() is State.LISTENING
+    loop.say("yes")
+    assert loop.settled() is State.SPEAKING
+    assert loop.voice.said[-1] == "Playing Queen."
+    assert loop.rig.queue_titles()[0][1] == "Queen"
+
+
+def test_no_to_a_question_cancels_and_goes_idle(loop: Loop) -> None:
+    loop.chunk(WAKE)
+    loop.say("play queen", confidence=0.3)
+    loop.settled()
+    loop.voice.finish()
+    assert loop.settled() is State.LISTENING
+    loop.say("no")
+    assert loop.settled() is State.SPEAKING
+    assert loop.voice.said[-1] == "Okay."
+    loop.voice.finish()
+    assert loop.settled() is State.IDLE
+    assert loop.rig.player.status().current is None
+
+
+def test_nothing_recognised_is_answered_and_goes_idle(loop: Loop) -> None:
+    loop.chunk(WAKE)
+    loop.say("")  # rejected as out of grammar
+    assert loop.settled() is State.SPEAKING
+    assert loop.voice.said == ["Sorry, I didn't understand."]
+    loop.voice.finish()
+    assert loop.settled() is State.IDLE
+
+
+def test_a_typed_command_answers_the_request_and_speaks(loop: Loop) -> None:
+    _music(loop)
+    reply = loop.request("say", "volume forty").result(TIMEOUT)
+    assert (reply["intent"], reply["response"], reply["follow_up"]) == (
+        "SetVolume", "Volume 40.", False)  # fmt: skip
+    assert loop.settled() is State.SPEAKING and loop.rig.player.status().ducked
+    loop.voice.finish()
+    assert loop.settled() is State.IDLE and not loop.rig.player.status().ducked
+
+
+def test_push_to_talk_listens_without_the_wake_word_and_answers_the_request(loop: Loop) -> None:
+    reply = loop.request("listen")
+    assert loop.settled() is State.LISTENING
+    assert not reply.done()
+    loop.say("volume forty")
+    fields = reply.result(TIMEOUT)
+    assert (fields["heard"], fields["intent"], fields["response"]) == (
+        "volume forty", "SetVolume", "Volume 40.")  # fmt: skip
+    assert loop.settled() is State.SPEAKING
