@@ -27,6 +27,47 @@ def _range(low: float, high: float) -> dict[str, Any]:
     return {"range": (low, high)}
 
 
+# Checks beyond a field's type: each gets the converted value, its node and key path, and
+# returns its own error lines (one about a list item points at that item's line).
+
+
+def _check_name(value: str, node: yaml.Node, path: str) -> list[str]:
+    return [] if value.strip() else [f"{_where(node, path)}: must not be empty"]
+
+
+def _check_years(value: tuple[int, ...], node: yaml.Node, path: str) -> list[str]:
+    if not value:
+        return []
+    if len(value) != 2 or value[0] > value[1]:
+        return [
+            f"{_where(node, path)}: must be [first, last] with first <= last, got {list(value)}"
+        ]
+    return []
+
+
+def _check_tracks(value: tuple[str, ...], node: yaml.Node, path: str) -> list[str]:
+    return [
+        f'{_where(item, f"{path}[{i}]")}: must be "ARTIST - TITLE", got {text!r}'
+        for i, (text, item) in enumerate(zip(value, node.value, strict=True))
+        if " - " not in text.strip(" -")
+    ]
+
+
+def _check_concepts(value: tuple[Concept, ...], node: yaml.Node, path: str) -> list[str]:
+    """Every name and alias says one concept: the same words for two would be a coin toss."""
+    errors = []
+    seen: dict[str, int] = {}
+    for i, (concept, item) in enumerate(zip(value, node.value, strict=True)):
+        for said in dict.fromkeys(n.strip().casefold() for n in (concept.name, *concept.aliases)):
+            if said in seen and seen[said] != i:
+                errors.append(
+                    f"{_where(item, f'{path}[{i}]')}: {said!r} already names "
+                    f"{path}[{seen[said]}] ({value[seen[said]].name})"
+                )
+            seen.setdefault(said, i)
+    return errors
+
+
 @dataclass(frozen=True)
 class LibraryConfig:
     """Where the owner's music, playlists and podcasts live."""
@@ -159,6 +200,38 @@ class NluConfig:
 
 
 @dataclass(frozen=True)
+class ConceptPool:
+    """The candidates of a concept playlist: a track named by any of these is in the pool."""
+
+    genres: tuple[str, ...] = ()
+    artists: tuple[str, ...] = ()
+    years: tuple[int, ...] = field(default=(), metadata={"check": _check_years})
+    """[first, last], inclusive; empty for any year."""
+    playlists: tuple[str, ...] = ()
+    """m3u playlists by name (the file name without .m3u)."""
+    tracks: tuple[str, ...] = field(default=(), metadata={"check": _check_tracks})
+    """"ARTIST - TITLE", matched the way spoken names are."""
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A playlist whose tracks are chosen per listener from a pool ("songs to sing in the car").
+
+    Saying its name or an alias plays it; an m3u playlist of the same name joins the pool.
+    """
+
+    name: str = field(metadata={"check": _check_name})
+    aliases: tuple[str, ...] = ()
+    """Other names the owner may say for it."""
+    pool: ConceptPool = ConceptPool()
+    size: int = field(default=25, metadata=_range(1, 500))
+    """Tracks queued each time it is played."""
+    mode: Literal["conservative", "exploratory"] = "conservative"
+    """conservative: what this listener completes and likes; exploratory: pool tracks they have
+    not heard that are close to what they like."""
+
+
+@dataclass(frozen=True)
 class DaemonConfig:
     follow_up_s: float = field(default=6.0, metadata=_range(0, 60))
     """After a question, how long an answer is accepted without the wake word."""
@@ -178,6 +251,8 @@ class Config:
     asr: AsrConfig = AsrConfig()
     nlu: NluConfig = NluConfig()
     daemon: DaemonConfig = DaemonConfig()
+    concepts: tuple[Concept, ...] = field(default=(), metadata={"check": _check_concepts})
+    """Concept playlists (see Concept); names and aliases must differ from one another."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     source: Path | None = field(default=None, metadata={"internal": True})
     """The file this config was loaded from (not a key in the file)."""
@@ -297,6 +372,15 @@ _SCALARS: dict[type, str] = {str: "a string", int: "a whole number", float: "a n
 def _convert(
     hint: Any, node: yaml.Node, path: str, errors: list[str], meta: Mapping[str, Any]
 ) -> Any:
+    value = _convert_type(hint, node, path, errors, meta)
+    if value is not _INVALID and "check" in meta:
+        errors += meta["check"](value, node, path)
+    return value
+
+
+def _convert_type(
+    hint: Any, node: yaml.Node, path: str, errors: list[str], meta: Mapping[str, Any]
+) -> Any:
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
@@ -310,8 +394,9 @@ def _convert(
         if not isinstance(node, yaml.SequenceNode):
             errors.append(f"{_where(node, path)}: must be a list")
             return _INVALID
+        item_meta = {k: v for k, v in meta.items() if k != "check"}
         items = [
-            _convert(args[0], item, f"{path}[{i}]", errors, meta)
+            _convert(args[0], item, f"{path}[{i}]", errors, item_meta)
             for i, item in enumerate(node.value)
         ]
         return _INVALID if _INVALID in items else tuple(items)

@@ -74,3 +74,68 @@ def test_find_config_prefers_explicit_then_cwd(
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read config"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_concepts_load_as_the_issue_spells_them(tmp_path: Path) -> None:
+    text = (
+        "concepts:\n"
+        "  - name: Songs to Sing in the Car\n"
+        "    aliases: [car songs, sing along songs]\n"
+        "    pool:\n"
+        "      genres: [Pop, Rock]\n"
+        "      artists: [Queen, ABBA]\n"
+        "      years: [1970, 1999]\n"
+        "      playlists: [Road Trip]\n"
+        '      tracks: ["Queen - Bohemian Rhapsody"]\n'
+        "    size: 25\n"
+        "    mode: conservative\n"
+        "  - name: Fresh\n"
+    )
+    car, fresh = parse_config(text, source=tmp_path / "c.yaml").concepts
+    assert car.aliases == ("car songs", "sing along songs")
+    assert car.pool.years == (1970, 1999) and car.pool.tracks == ("Queen - Bohemian Rhapsody",)
+    assert (fresh.size, fresh.mode, fresh.pool.genres) == (25, "conservative", ())
+
+
+def test_concept_errors_name_key_and_line(tmp_path: Path) -> None:
+    text = (
+        "concepts:\n"
+        "  - name: Car\n"
+        "    pool:\n"
+        "      years: [1999, 1970]\n"
+        "      tracks: [Bohemian Rhapsody]\n"
+        "      genre: [Pop]\n"
+        "    size: 0\n"
+        "    mode: wild\n"
+        "  - aliases: [x]\n"
+        "  - name: ''\n"
+        "  - {name: Road, pool: {years: [1970]}}\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, source=tmp_path / "c.yaml")
+    message = str(err.value)
+    assert (
+        "line 4: concepts[0].pool.years: must be [first, last] with first <= last, got [1999, 1970]"
+        in message
+    )
+    assert (
+        "line 5: concepts[0].pool.tracks[0]: must be \"ARTIST - TITLE\", got 'Bohemian Rhapsody'"
+        in message
+    )
+    assert "line 6: concepts[0].pool.genre: unknown key (did you mean 'genres'?)" in message
+    assert "line 7: concepts[0].size: must be 1..500, got 0" in message
+    assert (
+        "line 8: concepts[0].mode: must be one of conservative, exploratory, got 'wild'" in message
+    )
+    assert "line 9: concepts[1]: missing required key 'name'" in message
+    assert "line 10: concepts[2].name: must not be empty" in message
+    assert "line 11: concepts[3].pool.years: must be [first, last]" in message
+
+
+def test_one_name_for_two_concepts_is_an_error(tmp_path: Path) -> None:
+    text = "concepts:\n  - {name: Car Songs}\n  - name: Road Trip\n    aliases: [car songs]\n"
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, source=tmp_path / "c.yaml")
+    assert "line 3: concepts[1]: 'car songs' already names concepts[0] (Car Songs)" in str(
+        err.value
+    )

@@ -39,6 +39,12 @@ class Entity:
     """The library's own spelling: "Guns N' Roses"."""
     attrs: Mapping[str, str] = field(default_factory=dict)
     """Context that tells same-named things apart: a track's artist and album."""
+    aliases: tuple[str, ...] = ()
+    """Other names that say the same thing (a concept playlist's "car songs"); a match on one
+    still answers `value`."""
+
+    def names(self) -> tuple[str, ...]:
+        return (self.value, *self.aliases)
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,7 @@ class EntityIndex:
         for entity in entities:
             index = len(self.entities)
             self.entities.append(entity)
-            for form in spoken_forms(entity.value):
+            for form in (f for name in entity.names() for f in spoken_forms(name)):
                 exact.setdefault(form.replace(" ", ""), []).append(index)
                 fuzzy.setdefault(strip_the(form), []).append(index)
         self._exact = {key: tuple(dict.fromkeys(ids)) for key, ids in exact.items()}
@@ -103,7 +109,14 @@ class EntityIndex:
 
     def phrases(self) -> list[str]:
         """Every spoken form of every name, for grammar-constrained recognition."""
-        return sorted({form for entity in self.entities for form in spoken_forms(entity.value)})
+        return sorted(
+            {
+                form
+                for entity in self.entities
+                for name in entity.names()
+                for form in spoken_forms(name)
+            }
+        )
 
 
 def _similarity(query: str, query_sound: str, form: str, spelling: float) -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from assistant.library.models import Track
 from assistant.nlu.entities import Entity, EntityIndex
@@ -14,8 +14,13 @@ def build_entities(
     playlists: Iterable[str],
     podcasts: Iterable[str],
     stations: Iterable[str],
+    playlist_aliases: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, EntityIndex]:
-    """One EntityIndex per entity type, from the catalogue's tracks and the other names."""
+    """One EntityIndex per entity type, from the catalogue's tracks and the other names.
+
+    `playlist_aliases` gives a playlist (a concept playlist) other names that answer its own.
+    """
+    aliases = playlist_aliases or {}
     artists: dict[str, None] = {}
     albums: dict[tuple[str, str], None] = {}
     genres: dict[str, None] = {}
@@ -37,7 +42,9 @@ def build_entities(
         "album": EntityIndex(Entity(al, {"artist": ar}) for al, ar in albums),
         "track": EntityIndex(track_entities),
         "genre": EntityIndex(Entity(g) for g in genres),
-        "playlist": EntityIndex(Entity(p) for p in dict.fromkeys(playlists)),
+        "playlist": EntityIndex(
+            Entity(p, aliases=tuple(aliases.get(p, ()))) for p in dict.fromkeys(playlists)
+        ),
         "podcast": EntityIndex(Entity(p) for p in dict.fromkeys(podcasts)),
         "station": EntityIndex(Entity(s) for s in dict.fromkeys(stations)),
     }
