@@ -93,15 +93,88 @@ def _log_report(report: ScanReport) -> None:
         logger.warning("playlist %s: entry not in the library: %s", playlist, entry)
 
 
+def import_history(config: Config, path: Path) -> int:
+    """`assistant history import FILE`: matched, unknown and malformed listens, by line."""
+    from assistant.learn.finder import TrackFinder
+    from assistant.learn.importer import import_history as run_import
+    from assistant.library.history import History
+
+    with open_catalogue(config) as catalogue:
+        finder = TrackFinder(catalogue.tracks())
+        report = run_import(path, finder=finder, history=History(catalogue=catalogue))
+    for line in report.lines(str(path)):
+        print(line)
+    return 0
+
+
+def recommend(
+    config: Config,
+    mode: str,
+    *,
+    name: str | None,
+    seed: str | None,
+    limit: int | None,
+    as_json: bool,
+) -> int:
+    """`assistant recommend MODE`: the queue the taste model would play, one track a line."""
+    import random
+
+    from assistant.errors import LearnError
+    from assistant.learn import select
+    from assistant.learn.concepts import find_concept
+    from assistant.learn.model import TasteModel
+    from assistant.library.history import History
+
+    rng = random.Random()
+    with open_catalogue(config) as catalogue:
+        model = TasteModel(catalogue=catalogue, history=History(catalogue=catalogue))
+        model.refresh()
+        if mode == "mix":
+            picks = select.mix(model, rng)
+        elif mode == "discover":
+            picks = select.discover(model, rng) or select.rediscover(model, rng)
+        elif mode == "similar":
+            if not seed:
+                raise LearnError('recommend similar needs --seed "ARTIST - TITLE"')
+            track = model.find_track(seed)
+            if track is None:
+                raise LearnError(f"no track in the library for --seed {seed!r}")
+            picks = select.similar(model, track, rng)
+        else:
+            if not name:
+                raise LearnError("recommend concept needs --name NAME")
+            concept = find_concept(config.concepts, name)
+            if concept is None:
+                known = ", ".join(c.name for c in config.concepts) or "none in the config"
+                raise LearnError(f"no concept called {name!r} (concepts: {known})")
+            pool = model.pool(concept)
+            for missing in pool.missing:
+                print(f"assistant: concept {concept.name}: nothing for {missing}", file=sys.stderr)
+            picks = select.concept(model, concept, pool, rng)
+    for pick in picks[:limit]:
+        track = pick.track
+        if as_json:
+            fields = {"artist": track.artist, "title": track.title, "album": track.album,
+                      "path": track.path, "reason": pick.reason}  # fmt: skip
+            print(json.dumps(fields, ensure_ascii=False))
+        else:
+            print(f"{track.artist} - {track.title} ({track.album}): {pick.reason}")
+    return 0
+
+
 def build_matcher(
     config: Config, catalogue: Catalogue, intents: IntentSet | None = None
 ) -> Matcher:
-    """The matcher with name indexes built from the catalogue; rebuild on a new generation."""
+    """The matcher with name indexes built from the catalogue; rebuild on a new generation.
+
+    Concept playlists are playlists to the matcher: their names and aliases say PlayPlaylist.
+    """
     entities = build_entities(
         tracks=catalogue.tracks(),
-        playlists=[p.name for p in catalogue.playlists()],
+        playlists=[p.name for p in catalogue.playlists()] + [c.name for c in config.concepts],
         podcasts=catalogue.shows(),
         stations=[s.name for s in config.radio.stations],
+        playlist_aliases={c.name: c.aliases for c in config.concepts},
     )
     return Matcher(intents=intents or load_intents(intents_dir(config)), entities=entities)
 

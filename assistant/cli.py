@@ -31,6 +31,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     library.add_parser("scan", parents=[common], help="scan music, playlists and podcasts")
 
+    history = sub.add_parser("history", help="listening history").add_subparsers(
+        dest="history_command", required=True
+    )
+    history_import = history.add_parser(
+        "import", parents=[common], help="add listens from a ListenBrainz export or JSON lines"
+    )
+    history_import.add_argument("file", type=Path, help="a JSON array or JSON lines of listens")
+
+    recommend = sub.add_parser(
+        "recommend", parents=[common], help="print the queue the taste model would play"
+    )
+    recommend.add_argument("mode", choices=["mix", "discover", "similar", "concept"])
+    recommend.add_argument("--name", help="the concept playlist (its name or an alias)")
+    recommend.add_argument("--seed", help='the track for similar, "ARTIST - TITLE"')
+    recommend.add_argument("--limit", type=_positive, help="print at most this many tracks")
+    recommend.add_argument("--json", action="store_true", help="one JSON object per track")
+
     parse = sub.add_parser("parse", parents=[common], help="understand typed commands")
     parse.add_argument("--json", action="store_true", help="print one JSON object per command")
     parse.add_argument("text", nargs="?", help="the command; without it, one per line on stdin")
@@ -73,6 +90,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1, got {text!r}")
+    return value
+
+
 _PLAIN = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
@@ -107,6 +134,13 @@ def main(argv: list[str] | None = None) -> int:
         config = app.load(args.config)
         if args.command == "library":
             return app.scan_library(config)
+        if args.command == "history":
+            return app.import_history(config, args.file)
+        if args.command == "recommend":
+            return app.recommend(
+                config, args.mode, name=args.name, seed=args.seed, limit=args.limit,
+                as_json=args.json,
+            )  # fmt: skip
         if args.command == "parse":
             return app.parse_commands(config, text=args.text, as_json=args.json)
         if args.command == "listen":

@@ -35,3 +35,7 @@ class ModelError(AssistantError):
 
 class ControlError(AssistantError):
     """The control socket could not be reached or answered with an error."""
+
+
+class LearnError(AssistantError):
+    """A history import or a recommendation request cannot be carried out as asked."""

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from assistant.errors import LibraryError
 from assistant.library.models import Episode, Track
 from assistant.library.store import TRACK_COLUMNS, Catalogue
 
@@ -19,6 +23,28 @@ END_REASONS: frozenset[str] = frozenset({"finished", "skipped", "stopped", "erro
 # A play "counts" when the listener did not reject it: it finished or was stopped. Skips and
 # errors are kept (skip_ratio uses them) but are not plays.
 _COUNTED = "('finished', 'stopped')"
+
+
+@dataclass(frozen=True)
+class Play:
+    """One stored play, as `plays_after` reads it back (or as an import adds it)."""
+
+    location: str
+    started_at: float
+    """Unix seconds."""
+    seconds_played: float
+    duration: float | None
+    ended: EndReason
+    id: int = 0
+    """The row id, increasing in the order plays were stored; 0 for one not stored yet."""
+
+
+@dataclass(frozen=True)
+class Rating:
+    location: str
+    liked: bool
+    rated_at: float
+    """Unix seconds."""
 
 
 class History:
@@ -42,6 +68,16 @@ class History:
             logger.error("history: could not record %s in %s: %s", what, self._db.path, exc)
             return False
         return True
+
+    @contextlib.contextmanager
+    def _import(self) -> Iterator[sqlite3.Connection]:
+        """One transaction for a batch brought in on purpose: unlike a live event, a failure
+        is the owner's to see, as a LibraryError."""
+        try:
+            with self._db.write() as conn:
+                yield conn
+        except sqlite3.Error as exc:
+            raise LibraryError(f"history: could not import into {self._db.path}: {exc}") from exc
 
     def _location(self, item: int | str | Path) -> str | None:
         if isinstance(item, int):
@@ -116,18 +152,6 @@ class History:
             rows = conn.execute("SELECT location, liked FROM ratings").fetchall()
         return {location: bool(liked) for location, liked in rows}
 
-    def starts(self, location: str | Path) -> int:
-        """How often `location` was started: plays that finished, were stopped or skipped.
-
-        Errors are not starts (nothing was heard). Unlike `play_counts`, skips count.
-        """
-        with self._db.read() as conn:
-            row = conn.execute(
-                "SELECT COUNT(*) FROM plays WHERE location = ? AND ended != 'error'",
-                (str(location),),
-            ).fetchone()
-        return int(row[0])
-
     def play_counts(self) -> dict[int, int]:
         """Track id -> number of plays that finished or were stopped (skips are not plays)."""
         with self._db.read() as conn:
@@ -148,16 +172,6 @@ class History:
         with self._db.read() as conn:
             return [(Track(*r[:-1]), int(r[-1])) for r in conn.execute(sql, (limit,))]
 
-    def never_played(self, limit: int) -> list[Track]:
-        """Tracks never started at all (not even skipped), oldest in the catalogue first."""
-        sql = (
-            f"SELECT {TRACK_COLUMNS} FROM tracks t WHERE NOT EXISTS "
-            "(SELECT 1 FROM plays p WHERE p.location = t.path AND p.ended != 'error') "
-            "ORDER BY t.id LIMIT ?"
-        )
-        with self._db.read() as conn:
-            return [Track(*r) for r in conn.execute(sql, (limit,))]
-
     def skip_ratio(self, track_id: int) -> float | None:
         """Skips / (finished + stopped + skipped) plays; None if it was never played."""
         with self._db.read() as conn:
@@ -169,6 +183,67 @@ class History:
             ).fetchone()
         skips, total = row
         return None if not total else skips / total
+
+    def plays_after(self, play_id: int, limit: int) -> list[Play]:
+        """Up to `limit` plays stored after the one with id `play_id`, in the order stored.
+
+        The taste model reads history this way: each play once, never the whole table again.
+        """
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT location, started_at, seconds_played, duration, ended, id FROM plays "
+                "WHERE id > ? ORDER BY id LIMIT ?",
+                (play_id, limit),
+            ).fetchall()
+        return [Play(*row) for row in rows]
+
+    def add_plays(self, plays: Sequence[Play]) -> int:
+        """Store plays brought in from elsewhere, in one transaction; returns how many were new.
+
+        A play of the same location starting at the same second is already there (nobody
+        starts one track twice at once), so importing the same listens again adds nothing.
+        """
+        added = 0
+        with self._import() as conn:
+            for play in plays:
+                if conn.execute(
+                    "SELECT 1 FROM plays WHERE location = ? AND started_at = ?",
+                    (play.location, play.started_at),
+                ).fetchone():
+                    continue
+                conn.execute(
+                    "INSERT INTO plays (location, started_at, seconds_played, duration, ended) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (play.location, play.started_at, play.seconds_played, play.duration,
+                     play.ended),
+                )  # fmt: skip
+                added += 1
+        return added
+
+    def add_ratings(self, ratings: Sequence[Rating]) -> int:
+        """Store likes and dislikes brought in from elsewhere; returns how many changed a rating.
+
+        One rating per location, the latest winning: an imported one older than the stored
+        one, or the same one again, changes nothing.
+        """
+        changed = 0
+        with self._import() as conn:
+            for rating in ratings:
+                row = conn.execute(
+                    "SELECT liked, rated_at FROM ratings WHERE location = ?", (rating.location,)
+                ).fetchone()
+                if row is not None and (
+                    row[1] > rating.rated_at or (row == (int(rating.liked), rating.rated_at))
+                ):
+                    continue
+                conn.execute(
+                    "INSERT INTO ratings (location, liked, rated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (location) DO UPDATE SET liked = excluded.liked, "
+                    "rated_at = excluded.rated_at",
+                    (rating.location, int(rating.liked), rating.rated_at),
+                )
+                changed += 1
+        return changed
 
     def save_position(self, episode_path: str | Path, seconds: float) -> bool:
         """Remember where playback of an episode (or any file) got to, for resuming."""

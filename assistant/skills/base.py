@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from assistant.config import Config
+from assistant.learn.model import TasteModel
 from assistant.library.history import History
 from assistant.library.models import Episode, Track
 from assistant.library.store import Catalogue
@@ -77,6 +78,7 @@ class SkillContext:
     player: Player
     catalogue: Catalogue
     history: History
+    taste: TasteModel
     intents: IntentSet
     config: Config
     events: EventPump

@@ -3,7 +3,12 @@
 Names in slots are already the library's spelling (the matcher resolved them). A name the
 matcher could not find is answered "I couldn't find ..." and nothing else is played. Artist,
 album, playlist and genre play in catalogue order (album by album, track by track); shuffle is
-the player's switch. "play music" is a shuffled pick from the whole library.
+the player's switch. "play music" is a shuffled pick from the whole library. The mix,
+discoveries, "more like this" and concept playlists are chosen by the taste model
+(`assistant.learn`), and their answers say what to expect of them.
+
+A disliked track is left out of every queue of more than one track; a track asked for by
+name plays even if it was disliked once (the owner asked for exactly that).
 """
 
 from __future__ import annotations
@@ -11,10 +16,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from assistant.config import Concept
+from assistant.learn import select
+from assistant.learn.concepts import find_concept
 from assistant.library.models import Track
 from assistant.nlu.base import IntentResult
 from assistant.player.base import RepeatMode
-from assistant.skills import recommend
 from assistant.skills.base import (
     Response,
     SkillContext,
@@ -34,6 +41,15 @@ LIBRARY_PICK = 200
 
 def _play(ctx: SkillContext, tracks: Sequence[Track]) -> None:
     ctx.player.play([track_item(t) for t in tracks])
+
+
+def _not_disliked(ctx: SkillContext, tracks: Sequence[Track]) -> list[Track]:
+    disliked = {location for location, liked in ctx.history.ratings().items() if not liked}
+    return [t for t in tracks if t.path not in disliked]
+
+
+def _play_picks(ctx: SkillContext, picks: Sequence[select.Pick]) -> None:
+    _play(ctx, [p.track for p in picks])
 
 
 def _not_found(ctx: SkillContext, result: IntentResult) -> Response:
@@ -56,19 +72,35 @@ def _slot(result: IntentResult, name: str) -> str | None:
 
 def play_playlist(result: IntentResult, ctx: SkillContext) -> Response:
     name = _slot(result, "playlist")
+    concept = find_concept(ctx.config.concepts, name) if name and not result.unresolved else None
+    if concept is not None:
+        return _play_concept(result, ctx, concept)
     found = [p for p in ctx.catalogue.playlists() if p.name == name]
     if result.unresolved or not found:
         return _not_found(ctx, result)
-    tracks = ctx.catalogue.playlist_tracks(found[0].id)
+    tracks = _not_disliked(ctx, ctx.catalogue.playlist_tracks(found[0].id))
     if not tracks:
         return respond(ctx, result, "empty", "nothing")
     _play(ctx, tracks)
     return respond(ctx, result, "ok")
 
 
+def _play_concept(result: IntentResult, ctx: SkillContext, concept: Concept) -> Response:
+    """This listener's cut of the concept's pool (an m3u of the same name is in the pool)."""
+    ctx.taste.refresh()
+    cold = ctx.taste.empty
+    picks = select.concept(ctx.taste, concept, ctx.taste.pool(concept), ctx.rng)
+    if not picks:
+        return respond(ctx, result, "empty", "nothing", playlist=concept.name)
+    _play_picks(ctx, picks)
+    key = "concept_new" if cold else f"concept_{concept.mode}"
+    return respond(ctx, result, key, playlist=concept.name)
+
+
 def play_artist(result: IntentResult, ctx: SkillContext) -> Response:
     artist = _slot(result, "artist")
     tracks = ctx.catalogue.tracks_by_artist(artist) if artist and not result.unresolved else []
+    tracks = _not_disliked(ctx, tracks)
     if not tracks:
         return _not_found(ctx, result)
     _play(ctx, tracks)
@@ -79,6 +111,7 @@ def play_album(result: IntentResult, ctx: SkillContext) -> Response:
     album = _slot(result, "album")
     artist = _slot(result, "artist")
     tracks = ctx.catalogue.album_tracks(album, artist) if album and not result.unresolved else []
+    tracks = _not_disliked(ctx, tracks)
     if not tracks:
         return _not_found(ctx, result)
     _play(ctx, tracks)
@@ -101,6 +134,7 @@ def play_track(result: IntentResult, ctx: SkillContext) -> Response:
 def play_genre(result: IntentResult, ctx: SkillContext) -> Response:
     genre = _slot(result, "genre")
     tracks = ctx.catalogue.genre_tracks(genre) if genre and not result.unresolved else []
+    tracks = _not_disliked(ctx, tracks)
     if not tracks:
         return _not_found(ctx, result)
     _play(ctx, tracks)
@@ -112,28 +146,31 @@ def play_music(result: IntentResult, ctx: SkillContext) -> Response:
     if not tracks:
         dirs = ", ".join(str(d) for d in ctx.config.library.music_dirs)
         return respond(ctx, result, "empty", "nothing", music_dirs=dirs)
+    tracks = _not_disliked(ctx, tracks)
     tracks = ctx.rng.sample(tracks, min(LIBRARY_PICK, len(tracks)))
     _play(ctx, tracks)
     return respond(ctx, result, "ok")
 
 
 def play_mix(result: IntentResult, ctx: SkillContext) -> Response:
-    tracks = recommend.mix(ctx.catalogue, ctx.history, ctx.rng)
-    if not tracks:
+    ctx.taste.refresh()
+    picks = select.mix(ctx.taste, ctx.rng)
+    if not picks:
         return respond(ctx, result, "empty", "nothing")
-    _play(ctx, tracks)
+    _play_picks(ctx, picks)
     return respond(ctx, result, "ok")
 
 
 def play_discover(result: IntentResult, ctx: SkillContext) -> Response:
-    tracks = recommend.discover(ctx.catalogue, ctx.history, ctx.rng)
-    if tracks:
-        _play(ctx, tracks)
+    ctx.taste.refresh()
+    picks = select.discover(ctx.taste, ctx.rng)
+    if picks:
+        _play_picks(ctx, picks)
         return respond(ctx, result, "ok")
-    tracks = recommend.least_played(ctx.catalogue, ctx.history, ctx.rng)
-    if not tracks:
-        return play_music(result, ctx)
-    _play(ctx, tracks)
+    picks = select.rediscover(ctx.taste, ctx.rng)
+    if not picks:
+        return respond(ctx, result, "exhausted", "nothing")
+    _play_picks(ctx, picks)
     return respond(ctx, result, "empty")
 
 
@@ -149,10 +186,11 @@ def play_more_like_this(result: IntentResult, ctx: SkillContext) -> Response:
     seed = _current_track(ctx)
     if seed is None:
         return nothing_playing(ctx, result)
-    tracks = recommend.similar(ctx.catalogue, seed, ctx.rng, history=ctx.history)
-    if not tracks:
+    ctx.taste.refresh()
+    picks = select.similar(ctx.taste, seed, ctx.rng)
+    if not picks:
         return Response(f"I have nothing else like {seed.title}.", "not_found", result.intent)
-    _play(ctx, tracks)
+    _play_picks(ctx, picks)
     return respond(ctx, result, "ok", track=seed.title, artist=seed.artist)
 
 

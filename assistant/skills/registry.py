@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from assistant.config import Config
 from assistant.errors import AssistantError
+from assistant.learn.model import TasteModel
 from assistant.library.history import History
 from assistant.library.store import Catalogue
 from assistant.nlu.base import IntentResult
@@ -114,6 +115,7 @@ def build_skills(
         player=player,
         catalogue=catalogue,
         history=history,
+        taste=TasteModel(catalogue=catalogue, history=history),
         intents=intents,
         config=config,
         events=events,

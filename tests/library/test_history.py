@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.library.history import History
+from assistant.library.history import History, Play, Rating
 from assistant.library.models import Track
 from assistant.library.store import Catalogue
 from tests.fixtures.generate import FixtureLibrary
-from tests.fixtures.library_spec import PODCASTS, TRACKS
+from tests.fixtures.library_spec import PODCASTS
 
 
 @pytest.fixture
@@ -56,9 +56,6 @@ def test_plays_are_counted_by_end_reason(catalogue: Catalogue) -> None:
     assert history.skip_ratio(_by_title(catalogue, "Stan", "Eminem").id) is None
     assert history.most_played(1) == [(yellow, 3)]
     assert [t for t, _ in history.most_played(10)] == [yellow, hurt]
-    never = history.never_played(1000)
-    assert len(never) == len(TRACKS) - 2
-    assert yellow not in never and hurt not in never
 
 
 def test_plays_are_stored_rows(catalogue: Catalogue) -> None:
@@ -123,18 +120,41 @@ def test_ratings_are_every_rated_location(catalogue: Catalogue) -> None:
     assert history.ratings() == {liked.path: True, disliked.path: False, changed.path: True}
 
 
-def test_starts_count_every_end_but_errors_per_location(catalogue: Catalogue) -> None:
+def test_plays_after_reads_each_play_once_in_the_order_stored(catalogue: Catalogue) -> None:
     history = History(catalogue=catalogue)
     yellow = _by_title(catalogue, "Yellow", "Coldplay")
     stream = "http://127.0.0.1:9/jazz"
-    assert history.starts(yellow.path) == 0
-    for ended in ("finished", "stopped", "skipped", "skipped", "error"):
+    for ended in ("finished", "skipped"):
         assert _play(history, yellow.id, ended)
-    assert _play(history, stream, "stopped")
-    assert history.starts(yellow.path) == 4
-    assert history.starts(Path(yellow.path)) == 4
-    assert history.starts(stream) == 1
-    assert history.starts(_by_title(catalogue, "Hurt", "Johnny Cash").path) == 0
+    first = history.plays_after(0, 10)
+    assert [(p.location, p.ended) for p in first] == [
+        (yellow.path, "finished"),
+        (yellow.path, "skipped"),
+    ]
+    assert history.plays_after(first[-1].id, 10) == []
+    assert _play(history, stream, "stopped", at=1_700_000_500.0)
+    (new,) = history.plays_after(first[-1].id, 10)
+    assert (new.location, new.started_at, new.seconds_played, new.duration) == (
+        stream, 1_700_000_500.0, 30.0, 200.0,
+    )  # fmt: skip
+    assert len(history.plays_after(0, 2)) == 2
+
+
+def test_added_plays_and_ratings_are_not_added_twice(catalogue: Catalogue) -> None:
+    history = History(catalogue=catalogue)
+    yellow = _by_title(catalogue, "Yellow", "Coldplay")
+    play = Play(yellow.path, 1_700_000_000.0, 200.0, 200.0, "finished")
+    later = Play(yellow.path, 1_700_000_900.0, 20.0, 200.0, "skipped")
+    assert history.add_plays([play, play, later]) == 2
+    assert history.add_plays([play, later]) == 0
+    assert len(history.plays_after(0, 10)) == 2
+    old_like = Rating(yellow.path, True, 1_700_000_000.0)
+    assert history.add_ratings([old_like]) == 1
+    assert history.add_ratings([old_like]) == 0
+    assert history.add_ratings([Rating(yellow.path, False, 1_600_000_000.0)]) == 0  # older
+    assert history.liked(yellow.id) is True
+    assert history.add_ratings([Rating(yellow.path, False, 1_800_000_000.0)]) == 1
+    assert history.liked(yellow.id) is False
 
 
 def test_history_and_positions_survive_reopening(
