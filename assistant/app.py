@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -22,7 +23,7 @@ from assistant.asr.engines import make_recognizer
 from assistant.audio.endpoint import Endpointer
 from assistant.audio.microphone import MicrophoneSource
 from assistant.audio.vad import create_vad
-from assistant.config import Config, intents_dir, load_config
+from assistant.config import Config, changed_settings, describe_source, intents_dir, load_config
 from assistant.dialogue import Dialogue
 from assistant.errors import ControlError, EngineError
 from assistant.library.models import ScanReport
@@ -42,6 +43,9 @@ from assistant.tts.output import VoiceOutput
 from assistant.tts.speaker import Speaker
 
 logger = logging.getLogger(__name__)
+
+LIVE_SETTINGS = ("library.", "radio.")
+"""Settings a reload (SIGHUP) applies; every other change waits for a restart."""
 
 
 def load(path: Path | None) -> Config:
@@ -226,7 +230,7 @@ def parse_commands(config: Config, *, text: str | None, as_json: bool) -> int:
 def run_ctl(config: Config, args: argparse.Namespace) -> int:
     """`assistant ctl CMD`: one request to the running daemon; 1 if it is not running or fails."""
     obj: dict[str, Any] = {"cmd": args.ctl_command}
-    if args.ctl_command == "say":
+    if args.ctl_command in control.WITH_TEXT:
         obj["text"] = args.text
     path = control.socket_path(config.state_dir)
     try:
@@ -235,12 +239,13 @@ def run_ctl(config: Config, args: argparse.Namespace) -> int:
         print(f"assistant: {exc}", file=sys.stderr)
         return 1
     if not reply.get("ok"):
-        print(
-            f"assistant: {reply.get('error', 'the assistant refused the request')}", file=sys.stderr
-        )
+        error = str(reply.get("error", "the assistant refused the request"))
+        print(f"assistant: {control.printable(error)}", file=sys.stderr)
+        if args.json:
+            print(control.json_line(reply))
         return 1
-    if getattr(args, "json", False):
-        print(json.dumps(reply, ensure_ascii=False))
+    if args.json:
+        print(control.json_line(reply))
         return 0
     for line in control.describe_reply(args.ctl_command, reply):
         print(line)
@@ -424,6 +429,7 @@ def run_daemon(config_path: Path | None) -> int:
     from assistant.player.mpv_engine import MpvClipPlayer
 
     config = load(config_path)
+    logger.info("%s", describe_source(config))
     with contextlib.ExitStack() as stack:
         core = stack.enter_context(open_core(config))
         recognizer = build_recognizer(config, core.matcher)
@@ -437,20 +443,37 @@ def run_daemon(config_path: Path | None) -> int:
         events_sink: list[Daemon] = []
         voice = build_voice(config, clips, lambda event: events_sink[0].on_speech_event(event))
 
-        def reload() -> None:
+        running = config
+
+        def reload() -> list[str]:
+            """Rescan, and apply what can change live: the library folders, the radio stations
+            and the intent files. Returns the other settings that changed (they need a restart)."""
+            nonlocal running
             fresh = load(config.source)
-            report = scan(fresh, core.catalogue)
+            changed = changed_settings(running, fresh)
+            waiting = [key for key in changed if not key.startswith(LIVE_SETTINGS)]
+            running = dataclasses.replace(running, library=fresh.library, radio=fresh.radio)
+            report = scan(running, core.catalogue)
             _log_report(report)
-            new_matcher = build_matcher(fresh, core.catalogue, load_intents(intents_dir(fresh)))
+            intents = load_intents(intents_dir(running))
+            new_matcher = build_matcher(running, core.catalogue, intents)
+            core.skills.reconfigure(config=running, intents=intents)
             core.dialogue.use_matcher(new_matcher)
             recognizer.set_grammar(build_grammar(new_matcher.intents, new_matcher.entities))
             logger.info(
-                "reloaded: %d tracks (%d added, %d removed); player, audio and speech settings "
-                "take effect after a restart",
+                "reloaded: %d tracks (%d added, %d removed), %d radio stations",
                 len(core.catalogue.tracks()),
                 report.added,
                 report.removed,
+                len(running.radio.stations),
             )
+            if waiting:
+                logger.warning(
+                    "reload: %s changed: a restart is needed to apply %s",
+                    ", ".join(waiting),
+                    "it" if len(waiting) == 1 else "them",
+                )
+            return waiting
 
         daemon = Daemon(
             dialogue=core.dialogue,
@@ -462,6 +485,7 @@ def run_daemon(config_path: Path | None) -> int:
             speech=voice,
             follow_up_s=config.daemon.follow_up_s,
             on_reload=reload,
+            speech_on=config.speech.enabled,
         )
         events_sink.append(daemon)
         stack.callback(core.player.stop)

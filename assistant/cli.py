@@ -12,6 +12,12 @@ from typing import ClassVar
 from assistant import __version__, app
 from assistant.errors import AssistantError
 
+DESCRIPTION = (
+    "An offline, voice-controlled smart speaker: it wakes on a phrase, understands music "
+    "commands and plays your own library, radio and podcasts. Start it with `assistant run`; "
+    "`assistant doctor` checks the installation."
+)
+
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -22,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     common.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
 
-    parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
+    parser = argparse.ArgumentParser(prog="assistant", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"assistant {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -65,15 +71,22 @@ def _parser() -> argparse.ArgumentParser:
     ctl_common.add_argument(
         "--timeout", type=float, default=30.0, help="seconds to wait for the answer (default 30)"
     )
+    ctl_common.add_argument("--json", action="store_true", help="print the reply as JSON")
     ctl = sub.add_parser("ctl", help="control the running assistant").add_subparsers(
         dest="ctl_command", required=True
     )
-    status = ctl.add_parser("status", parents=[ctl_common], help="what the assistant is doing")
-    status.add_argument("--json", action="store_true", help="print the reply as JSON")
+    ctl.add_parser("status", parents=[ctl_common], help="what the assistant is doing")
     say = ctl.add_parser("say", parents=[ctl_common], help="give a command as text")
     say.add_argument("text", help='the command, e.g. "play something by the beatles"')
+    announce = ctl.add_parser(
+        "announce", parents=[ctl_common], help="speak a text over ducked music (not a command)"
+    )
+    announce.add_argument("text", help='what to say, e.g. "Dinner is ready"')
     ctl.add_parser("listen", parents=[ctl_common], help="listen for a command now (no wake word)")
-    ctl.add_parser("stop", parents=[ctl_common], help="stop the assistant (like SIGTERM)")
+    ctl.add_parser("stop", parents=[ctl_common], help='stop playback and speech (like "stop")')
+    ctl.add_parser(
+        "shutdown", parents=[ctl_common], help="stop the assistant itself (like SIGTERM)"
+    )
 
     sub.add_parser("doctor", parents=[common], help="check the installation, one line per part")
     sub.add_parser("run", parents=[common], help="the always-on assistant (a daemon)")

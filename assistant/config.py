@@ -262,6 +262,34 @@ class Config:
         return self.state_dir / "assistant.sqlite3"
 
 
+def describe_source(config: Config) -> str:
+    """Which file the settings came from, for `assistant run` to say at start."""
+    if config.source is not None:
+        return f"config: {config.source}"
+    looked = ", ".join(str(p) for p in DEFAULT_CONFIG_PATHS)
+    return f"config: no file found (looked for {looked}): using the built-in defaults"
+
+
+def changed_settings(old: Config, new: Config) -> list[str]:
+    """The key paths whose values differ between two configs ("state_dir", "player.volume")."""
+    changed: list[str] = []
+    for f in dataclasses.fields(Config):
+        if f.metadata.get("internal"):
+            continue
+        before, after = getattr(old, f.name), getattr(new, f.name)
+        if before == after:
+            continue
+        if dataclasses.is_dataclass(before):
+            changed += [
+                f"{f.name}.{inner.name}"
+                for inner in dataclasses.fields(before)
+                if getattr(before, inner.name) != getattr(after, inner.name)
+            ]
+        else:
+            changed.append(f.name)
+    return changed
+
+
 def find_config(explicit: Path | None) -> Path | None:
     """The config file to use: the explicit one, else ./config.yaml, else the user's."""
     if explicit is not None:

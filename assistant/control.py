@@ -1,15 +1,21 @@
 """The local control socket: JSON lines over a Unix socket, used by `assistant ctl ...`.
 
-Protocol: the client sends one JSON object per line, `{"cmd": "status"|"say"|"listen"|"stop"}`
-(`say` also carries `"text"`, 1 byte to 4 KiB of UTF-8), and reads one reply object per line:
-`{"ok": true, ...}` or `{"ok": false, "error": "message"}`. Keys other than `cmd` and `text`
-are ignored. What the daemon puts in a successful reply:
+Protocol: the client sends one JSON object per line, `{"cmd": "status"|"say"|"announce"|
+"listen"|"stop"|"shutdown"}` (`say` and `announce` also carry `"text"`, 1 byte to 4 KiB of
+UTF-8), and reads one reply object per line: `{"ok": true, ...}` or `{"ok": false, "error":
+"message"}`. Keys other than `cmd` and `text` are ignored. What the daemon puts in a successful
+reply:
 
 - status: `state`, `player`, `engine`, `uptime_s` (and whatever else it finds useful);
-- say: `response`, the text of the assistant's answer;
-- listen: `heard` (the transcript) and `response`;
-- stop: nothing more; it stops speech and playback, like saying "stop" (the daemon itself is
-  stopped by its service manager, SIGTERM).
+- say: runs the text as a command; `response`, the text of the assistant's answer ("" when
+  the command was carried out without words, such as "turn it down");
+- announce: speaks the text as it is, over ducked music, once the assistant is idle (never
+  run as a command); answered when it has been spoken: `announced`, `interrupted`;
+- listen: listens for one command now, no wake word; `heard` (the transcript) and
+  `response`; an error when there is no microphone;
+- stop: stops playback and speech, like saying "stop"; `response`;
+- shutdown: stops the daemon itself (exit 0, like SIGTERM: a service manager that restarts
+  only on failure leaves it stopped).
 
 Safety: the socket lives in the state dir (made 0700) and is itself 0600, so only the owner
 can connect; there is no network listener. The path is bound while the dir is private and
@@ -17,10 +23,14 @@ chmod-ed before listen(), and nobody can connect to a socket that is not listeni
 there is no window with looser permissions (and no process-wide umask change, which other
 threads would see).
 
-Threads: the server accepts on its own thread and serves one connection at a time. Each read
-waits at most `connection_timeout` seconds, so a silent client cannot hold the socket. The
-handler runs on the server thread; the daemon's handler should only hand the request to its
-loop and wait for the answer (`forwarding_handler`), never touch engines itself.
+Threads: one thread accepts and hands each connection to a fixed pool of workers (queued
+when all are busy), so a slow client holds one worker, never the socket. A client has
+`connection_timeout` seconds for each whole request line, however it trickles it in. The
+handler runs on a worker; the daemon's handler only hands the request to its loop and waits
+for the answer (`forwarding_handler`), never touching engines itself.
+
+Replies are always valid UTF-8 JSON: a lone surrogate (which JSON text may carry as
+`\\udXXX`) is sent back escaped the same way, never as bytes that cannot be encoded.
 """
 
 from __future__ import annotations
@@ -31,10 +41,12 @@ import fcntl
 import json
 import logging
 import os
+import queue
 import selectors
 import socket
 import stat
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -51,12 +63,21 @@ LOCK_NAME = "control.lock"
 MAX_LINE_BYTES = 64 * 1024
 """A request line longer than this is refused and the connection closed."""
 MAX_TEXT_BYTES = 4 * 1024
-"""The longest `say` text, in UTF-8 bytes."""
-COMMANDS = ("listen", "say", "status", "stop")
+"""The longest `say` or `announce` text, in UTF-8 bytes."""
+COMMANDS = ("announce", "listen", "say", "shutdown", "status", "stop")
+WITH_TEXT = ("announce", "say")
+WORKERS = 16
+"""Connections served at once; more wait their turn in the queue."""
+MAX_WAITING = 1024
+"""Accepted connections waiting for a worker; beyond this a client is told to try again."""
+BACKLOG = 256
+"""The kernel's queue of connections not yet accepted (the accept thread drains it fast)."""
 _MAX_PATH_BYTES = 107
 """Linux's limit for a Unix socket path (108 bytes with the terminating NUL)."""
+REFUSED_WAIT_S = 2.0
+"""How long a client keeps trying a socket that refuses connections (a daemon restarting)."""
 
-Command = Literal["status", "say", "listen", "stop"]
+Command = Literal["announce", "status", "say", "listen", "stop", "shutdown"]
 
 
 def socket_path(state_dir: Path) -> Path:
@@ -66,7 +87,7 @@ def socket_path(state_dir: Path) -> Path:
 
 @dataclass(frozen=True)
 class ControlRequest:
-    """One validated request: `text` is set for `say` only."""
+    """One validated request: `text` is set for `say` and `announce` only."""
 
     cmd: Command
     text: str = ""
@@ -88,26 +109,40 @@ def parse_request(line: bytes) -> ControlRequest:
         raise RequestError(
             f"the request is not valid JSON: {exc.msg} at column {exc.colno}"
         ) from None
+    except RecursionError:
+        raise RequestError("the request is nested too deeply to read") from None
     if not isinstance(obj, dict):
         raise RequestError("the request must be a JSON object")
     cmd = obj.get("cmd")
     if cmd not in COMMANDS:
         shown = "missing" if cmd is None else repr(cmd)
         raise RequestError(f"unknown cmd {shown}: expected one of {', '.join(COMMANDS)}")
-    if cmd != "say":
+    if cmd not in WITH_TEXT:
         return ControlRequest(cmd=cast(Command, cmd))
     text = obj.get("text")
     if not isinstance(text, str):
-        raise RequestError("say needs a string 'text'")
+        raise RequestError(f"{cmd} needs a string 'text'")
     if not text.strip():
-        raise RequestError("say needs a non-empty 'text'")
+        raise RequestError(f"{cmd} needs a non-empty 'text'")
     if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
-        raise RequestError(f"say 'text' is longer than {MAX_TEXT_BYTES} bytes")
-    return ControlRequest(cmd="say", text=text)
+        raise RequestError(f"{cmd} 'text' is longer than {MAX_TEXT_BYTES} bytes")
+    return ControlRequest(cmd=cast(Command, cmd), text=text)
+
+
+def json_line(obj: Any) -> str:
+    """`obj` as one line of JSON that is always valid UTF-8: lone surrogates (JSON allows
+    them, UTF-8 cannot hold them) become their JSON escape `\\udXXX` instead of failing."""
+    text = json.dumps(obj, ensure_ascii=False)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def printable(text: str) -> str:
+    """`text` safe to print: lone surrogates shown as `\\udXXX`."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _encode(reply: dict[str, Any]) -> bytes:
-    return json.dumps(reply, ensure_ascii=False).encode("utf-8") + b"\n"
+    return json_line(reply).encode("utf-8") + b"\n"
 
 
 def error_reply(message: str) -> dict[str, Any]:
@@ -123,15 +158,28 @@ class ControlServer:
     `handler` gets a validated ControlRequest and returns the reply's fields (`"ok": true` is
     added); an AssistantError it raises becomes an error reply with its message, anything
     else is logged and answered "internal error". Use as a context manager or start()/close().
+
+    `connection_timeout` is the time a client has to send each whole request line (blank
+    lines do not count as progress), and after a reply, to start the next one.
     """
 
-    def __init__(self, *, path: Path, handler: Handler, connection_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        *,
+        path: Path,
+        handler: Handler,
+        connection_timeout: float = 5.0,
+        workers: int = WORKERS,
+    ) -> None:
         self._path = path
         self._handler = handler
         self._timeout = connection_timeout
+        self._workers_wanted = workers
         self._sock: socket.socket | None = None
         self._lock_fd: int | None = None
         self._thread: threading.Thread | None = None
+        self._workers: list[threading.Thread] = []
+        self._waiting: queue.Queue[socket.socket | None] = queue.Queue(maxsize=MAX_WAITING)
         self._wake_r, self._wake_w = socket.socketpair()
         self._closing = threading.Event()
 
@@ -154,7 +202,7 @@ class ControlServer:
             try:
                 sock.bind(str(self._path))
                 os.chmod(self._path, 0o600)
-                sock.listen(8)
+                sock.listen(BACKLOG)
             except OSError as exc:
                 sock.close()
                 raise ControlError(f"cannot listen on {self._path}: {exc.strerror}") from exc
@@ -163,19 +211,30 @@ class ControlServer:
             self._lock_fd = None
             raise
         self._sock = sock
+        for n in range(self._workers_wanted):
+            worker = threading.Thread(target=self._work, name=f"control-{n}", daemon=True)
+            worker.start()
+            self._workers.append(worker)
         self._thread = threading.Thread(target=self._run, args=(sock,), name="control", daemon=True)
         self._thread.start()
         logger.info("control socket at %s", self._path)
 
     def close(self) -> None:
-        """Stop accepting, wait for the current request, remove the socket file."""
+        """Stop accepting, let the requests being served finish, remove the socket file."""
         if self._closing.is_set():
             return
         self._closing.set()
         with contextlib.suppress(OSError):
             self._wake_w.send(b"x")
         if self._thread is not None:
-            self._thread.join(timeout=self._timeout + 5.0)
+            self._thread.join(timeout=5.0)
+        self._hang_up_waiting()
+        for _ in self._workers:
+            with contextlib.suppress(queue.Full):
+                self._waiting.put_nowait(None)
+        for worker in self._workers:
+            worker.join(timeout=self._timeout + 5.0)
+        self._hang_up_waiting()
         if self._sock is not None:
             self._sock.close()
             # Only our own socket: if close() hung past a restart, don't delete the new one's.
@@ -195,6 +254,7 @@ class ControlServer:
         self.close()
 
     def _run(self, sock: socket.socket) -> None:
+        """The accept thread: never waits for a client, only hands connections to workers."""
         with selectors.DefaultSelector() as sel:
             sel.register(sock, selectors.EVENT_READ)
             sel.register(self._wake_r, selectors.EVENT_READ)
@@ -208,14 +268,34 @@ class ControlServer:
                     logger.debug("control accept failed: %s", exc)
                     continue
                 try:
-                    self._serve(conn)
-                except Exception:  # nothing a client does may stop the server
-                    logger.exception("control connection failed")
-                finally:
+                    self._waiting.put_nowait(conn)
+                except queue.Full:
+                    logger.warning("control: %d connections waiting, refusing one", MAX_WAITING)
+                    conn.settimeout(0.1)
+                    self._send(conn, error_reply("the assistant is busy: try again"))
                     conn.close()
 
+    def _work(self) -> None:
+        while (conn := self._waiting.get()) is not None:
+            try:
+                if not self._closing.is_set():
+                    self._serve(conn)
+            except Exception:  # nothing a client does may stop the server
+                logger.exception("control connection failed")
+            finally:
+                conn.close()
+
+    def _hang_up_waiting(self) -> None:
+        while True:
+            try:
+                conn = self._waiting.get_nowait()
+            except queue.Empty:
+                return
+            if conn is not None:
+                conn.close()
+
     def _serve(self, conn: socket.socket) -> None:
-        conn.settimeout(self._timeout)
+        deadline = time.monotonic() + self._timeout
         buffer = bytearray()
         while not self._closing.is_set():
             newline = buffer.find(b"\n")
@@ -223,10 +303,14 @@ class ControlServer:
                 if len(buffer) > MAX_LINE_BYTES:
                     self._send(conn, error_reply(f"request line longer than {MAX_LINE_BYTES} B"))
                     return
+                left = deadline - time.monotonic()
                 try:
+                    if left <= 0:
+                        raise TimeoutError
+                    conn.settimeout(left)
                     data = conn.recv(65536)
                 except TimeoutError:
-                    if buffer:
+                    if buffer.strip():
                         self._send(conn, error_reply("timed out waiting for the end of the line"))
                     return
                 except OSError as exc:
@@ -243,8 +327,11 @@ class ControlServer:
             if len(line) > MAX_LINE_BYTES:
                 self._send(conn, error_reply(f"request line longer than {MAX_LINE_BYTES} B"))
                 return
-            if line.strip() and not self._send(conn, self._answer(line)):
+            if not line.strip():
+                continue  # blank lines are allowed but buy no time
+            if not self._send(conn, self._answer(line)):
                 return
+            deadline = time.monotonic() + self._timeout
 
     def _answer(self, line: bytes) -> dict[str, Any]:
         try:
@@ -268,6 +355,7 @@ class ControlServer:
             logger.error("control reply is not JSON (%s): %r", exc, reply)
             data = _encode(error_reply("internal error: the reply could not be encoded"))
         try:
+            conn.settimeout(self._timeout)  # a client that never reads cannot hold a worker
             conn.sendall(data)
         except OSError as exc:  # the client left without reading: its loss, not ours
             logger.debug("control reply not delivered: %s", exc)
@@ -352,7 +440,12 @@ def forwarding_handler(submit: Callable[[PendingRequest], None], *, timeout: flo
 
 
 class ControlClient:
-    """Sends requests to a running daemon; every failure is a ControlError for the user."""
+    """Sends requests to a running daemon; every failure is a ControlError for the user.
+
+    A daemon busy with many clients may have a full listen queue (EAGAIN): the client keeps
+    trying until its timeout. A socket that refuses connections (a daemon restarting, or a
+    stale socket) is tried for up to REFUSED_WAIT_S.
+    """
 
     def __init__(self, path: Path, *, timeout: float = 30.0) -> None:
         self._path = path
@@ -360,18 +453,10 @@ class ControlClient:
 
     def request(self, obj: dict[str, Any]) -> dict[str, Any]:
         """Send one request object and return the reply object (which may say ok: false)."""
-        not_running = f"the assistant is not running (no socket at {self._path})"
         if not self._path.exists():
-            raise ControlError(not_running)
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self._timeout)
+            raise ControlError(f"the assistant is not running (no socket at {self._path})")
+        sock = self._connect()
         try:
-            try:
-                sock.connect(str(self._path))
-            except (FileNotFoundError, ConnectionRefusedError):
-                raise ControlError(
-                    f"the assistant is not running (nothing answers on {self._path})"
-                ) from None
             sock.sendall(_encode(obj))
             line = _read_line(sock)
         except TimeoutError:
@@ -389,6 +474,41 @@ class ControlClient:
         if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
             raise ControlError(f"the assistant sent an unexpected reply: {reply!r}")
         return reply
+
+    def _connect(self) -> socket.socket:
+        start = time.monotonic()
+        pause = 0.01
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(self._timeout)
+            try:
+                sock.connect(str(self._path))
+                return sock
+            except (BlockingIOError, InterruptedError):
+                sock.close()  # the listen queue is full: the daemon is busy, not gone
+                if time.monotonic() - start + pause > self._timeout:
+                    raise ControlError(
+                        f"the assistant is too busy to accept a connection "
+                        f"(tried for {self._timeout:g} s)"
+                    ) from None
+            except (FileNotFoundError, ConnectionRefusedError):
+                sock.close()
+                if time.monotonic() - start + pause > min(REFUSED_WAIT_S, self._timeout):
+                    raise ControlError(
+                        f"the assistant is not running (nothing answers on {self._path})"
+                    ) from None
+            except TimeoutError:
+                sock.close()
+                raise ControlError(
+                    f"the assistant did not accept a connection within {self._timeout:g} s"
+                ) from None
+            except OSError as exc:
+                sock.close()
+                raise ControlError(
+                    f"cannot connect to the assistant at {self._path}: {exc}"
+                ) from exc
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
 
 def _read_line(sock: socket.socket) -> bytes:
@@ -408,20 +528,28 @@ def request(path: Path, obj: dict[str, Any], timeout: float = 30.0) -> dict[str,
     return ControlClient(path, timeout=timeout).request(obj)
 
 
+SILENT_ANSWER = "(ok)"
+"""How a command carried out without words is shown (`ctl say`, the console)."""
+
+
 def describe_reply(cmd: str, reply: dict[str, Any]) -> list[str]:
     """Readable lines for a successful reply, as `assistant ctl` prints them without --json."""
     fields = {k: v for k, v in reply.items() if k != "ok"}
-    if cmd == "say":
-        return [str(fields.get("response") or "(no answer)")]
-    if cmd == "stop":
-        return ["stopped"]
+    if cmd in ("say", "stop"):
+        return [printable(str(fields.get("response") or SILENT_ANSWER))]
+    if cmd == "shutdown":
+        return ["the assistant is stopping"]
+    if cmd == "announce":
+        cut = " (interrupted)" if fields.get("interrupted") else ""
+        return [printable(f"announced: {fields.get('announced', '')}{cut}")]
     lines: list[str] = []
     if cmd == "listen":
         lines.append(f"heard: {fields.pop('heard', '') or '(nothing)'}")
-        lines.append(f"response: {fields.pop('response', '') or '(no answer)'}")
+        lines.append(f"response: {fields.pop('response', '') or SILENT_ANSWER}")
+        fields = {k: v for k, v in fields.items() if k in ("intent", "slots") and v}
     for key, value in fields.items():
         lines.extend(_field_lines(key, value))
-    return lines
+    return [printable(line) for line in lines]
 
 
 def _field_lines(key: str, value: Any) -> list[str]:
@@ -431,7 +559,9 @@ def _field_lines(key: str, value: Any) -> list[str]:
         return [f"{key.removesuffix('_s')}: {_duration(float(value))}"]
     if isinstance(value, list):
         return [f"{key}: {', '.join(map(str, value)) or '(none)'}"]
-    return [f"{key}: {'' if value is None else value}"]
+    if isinstance(value, bool):
+        return [f"{key}: {'yes' if value else 'no'}"]
+    return [f"{key}: {'(none)' if value is None else value}"]
 
 
 def _duration(seconds: float) -> str:

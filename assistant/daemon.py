@@ -19,7 +19,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -29,7 +29,9 @@ from assistant.audio.endpoint import Endpointer, SpeechStarted, Utterance
 from assistant.control import PendingRequest
 from assistant.dialogue import Dialogue, Turn
 from assistant.errors import AssistantError
+from assistant.nlu.base import IntentResult
 from assistant.player.base import Player
+from assistant.skills.base import Response
 from assistant.skills.registry import Skills
 from assistant.tts.base import SpeechEvent, SpeechFinished
 from assistant.tts.base import SpeechStarted as SpokenStarted
@@ -75,7 +77,14 @@ class ReloadRequest:
     pass
 
 
-LoopEvent = AudioIn | Spoken | PendingRequest | StopRequest | ReloadRequest
+@dataclass(frozen=True)
+class MicrophoneState:
+    """From the audio thread: the microphone opened (`missing` is "") or cannot be opened."""
+
+    missing: str
+
+
+LoopEvent = AudioIn | Spoken | PendingRequest | StopRequest | ReloadRequest | MicrophoneState
 
 
 @dataclass(frozen=True)
@@ -112,9 +121,12 @@ class Daemon:
         make_endpointer: Callable[[], Endpointer],
         speech: Speech,
         follow_up_s: float,
-        on_reload: Callable[[], None] | None = None,
+        on_reload: Callable[[], Sequence[str] | None] | None = None,
+        speech_on: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`on_reload` re-reads the config and returns the settings that changed but wait for a
+        restart; `speech_on` is false when spoken answers are switched off in the config."""
         self.dialogue = dialogue
         self.skills = skills
         self.player = player
@@ -124,6 +136,7 @@ class Daemon:
         self._speech = speech
         self._follow_up_s = follow_up_s
         self._on_reload = on_reload
+        self._speech_on = speech_on
         self._clock = clock
         self.events: queue.SimpleQueue[LoopEvent] = queue.SimpleQueue()
         self.state = State.IDLE
@@ -141,6 +154,15 @@ class Daemon:
         self._last_tick = 0.0
         self._listeners: list[PendingRequest] = []
         """`assistant ctl listen` requests waiting for the command they asked to hear."""
+        self._announcing: dict[str, list[PendingRequest]] = {}
+        """`assistant ctl announce` requests waiting for their text to have been spoken."""
+        self._listening_for = "the wake word"
+        self._microphone = "not opened yet"
+        """For status: "open", "not opened yet", or "none: <why>"."""
+        self._no_microphone = ""
+        """Why the microphone cannot be opened; "" while it is open (or not tried yet)."""
+        self._restart_needed: tuple[str, ...] = ()
+        """Settings changed on reload that only a restart applies."""
 
     # --- called from other threads: enqueue only ----------------------------------------
 
@@ -172,6 +194,10 @@ class Daemon:
 
     def request_reload(self) -> None:
         self.events.put(ReloadRequest())
+
+    def microphone_changed(self, missing: str) -> None:
+        """From the audio thread: "" when the microphone is open, else why it is not."""
+        self.events.put(MicrophoneState(missing))
 
     # --- the loop -------------------------------------------------------------------------
 
@@ -206,6 +232,9 @@ class Daemon:
             self._running = False
         elif isinstance(event, ReloadRequest):
             self._reload()
+        elif isinstance(event, MicrophoneState):
+            self._no_microphone = event.missing
+            self._microphone = f"none: {event.missing}" if event.missing else "open"
 
     def _periodic(self) -> None:
         now = self._clock()
@@ -218,7 +247,7 @@ class Daemon:
                     self._announce(response.text)
         listening = self.state is State.LISTENING and not self._heard_speech
         if listening and self._clock() > self._listen_deadline:
-            logger.info("daemon: no speech after the wake word")
+            logger.info("daemon: no speech after %s", self._listening_for)
             self._return_to_idle()
 
     # --- audio: wake word, listening ------------------------------------------------------
@@ -230,7 +259,7 @@ class Daemon:
                 logger.info("daemon: barge-in")
                 self._speech.interrupt()
             self._speech.earcon("wake")
-            self.start_listening(NO_SPEECH_TIMEOUT_S)
+            self.start_listening(NO_SPEECH_TIMEOUT_S, after="the wake word")
             return
         if self.state is State.LISTENING and self._endpointer is not None:
             for found in self._endpointer.process(chunk):
@@ -240,8 +269,10 @@ class Daemon:
                     self._understand(found)
                     return
 
-    def start_listening(self, timeout_s: float) -> None:
-        """Listen for one command (after the wake word, for a follow-up, or push-to-talk)."""
+    def start_listening(self, timeout_s: float, after: str = "the wake word") -> None:
+        """Listen for one command (after the wake word, for a follow-up, or push-to-talk);
+        `after` says what started it, for the log when nothing is said."""
+        self._listening_for = after
         self._duck()
         self._endpointer = self._make_endpointer()
         self._heard_speech = False
@@ -294,13 +325,15 @@ class Daemon:
             self._set_state(State.SPEAKING)
             self._speech.say(turn.response.text)
         elif turn.follow_up:
-            self.start_listening(self._follow_up_s)
+            self.start_listening(self._follow_up_s, after="the question")
         else:
             self._return_to_idle()
 
     def _announce(self, text: str) -> None:
-        """Something learnt after its command was answered ("Jazz FM isn't answering")."""
+        """Something learnt after its command was answered ("Jazz FM isn't answering"), or an
+        `assistant ctl announce`: spoken over ducked music."""
         logger.info("daemon: announcing %r", text)
+        self._duck()
         self._follow_up_after_speech = False
         self._speaking.add(text)
         self._set_state(State.SPEAKING)
@@ -310,11 +343,13 @@ class Daemon:
         if isinstance(event, SpokenStarted):
             return
         if isinstance(event, SpeechFinished):
+            for pending in self._announcing.pop(event.text, []):
+                pending.answer(announced=event.text, interrupted=event.interrupted)
             self._speaking.discard(event.text)
             if self._speaking or self.state is not State.SPEAKING:
                 return
             if self._follow_up_after_speech and not event.interrupted:
-                self.start_listening(self._follow_up_s)
+                self.start_listening(self._follow_up_s, after="the question")
             else:
                 self._return_to_idle()
 
@@ -362,19 +397,45 @@ class Daemon:
                 turn = self.dialogue.handle_text(request.text)
                 self._answer(turn, None)
                 pending.answer(**_turn_fields(turn))
+            elif request.cmd == "announce":
+                self._control_announce(pending)
             elif request.cmd == "listen":
-                # Answered when the command has been heard and acted on (or nothing was said).
-                self._speech.interrupt()
-                self._listeners.append(pending)
-                self.start_listening(NO_SPEECH_TIMEOUT_S)
+                self._control_listen(pending)
             elif request.cmd == "stop":
+                self._speech.interrupt()
+                self._return_to_idle()
+                # Like saying "stop", without an answer spoken over the silence asked for.
+                stopped = self.skills.handle(IntentResult("Stop", {}, 1.0, text="stop"))
+                pending.answer(response=stopped.text)
+            elif request.cmd == "shutdown":
                 pending.answer()
-                self.request_stop("assistant ctl stop")
+                self.request_stop("assistant ctl shutdown")
             else:
                 pending.fail(f"unknown command {request.cmd!r}")
         except Exception as exc:
             logger.exception("daemon: control request %r failed", request)
             pending.fail(f"failed: {exc}")
+
+    def _control_announce(self, pending: PendingRequest) -> None:
+        """Answered once spoken; said when idle, like the skills' own announcements."""
+        if not self._speech_on:
+            pending.fail("speech is switched off (speech.enabled: false): nothing was said")
+            return
+        text = pending.request.text
+        for text_waiting, waiting in list(self._announcing.items()):  # clients that gave up
+            if not [p for p in waiting if not p.reply.done()]:
+                del self._announcing[text_waiting]
+        self._announcing.setdefault(text, []).append(pending)
+        self.skills.context.announcements.add(Response(text, "ok", "announce"))
+
+    def _control_listen(self, pending: PendingRequest) -> None:
+        """Answered when the command has been heard and acted on (or nothing was said)."""
+        if self._no_microphone:
+            pending.fail(f"there is no microphone to listen with: {self._no_microphone}")
+            return
+        self._speech.interrupt()
+        self._listeners.append(pending)
+        self.start_listening(NO_SPEECH_TIMEOUT_S, after="assistant ctl listen")
 
     def status(self) -> dict[str, Any]:
         from assistant.console import status_json  # one JSON shape for the player everywhere
@@ -385,7 +446,9 @@ class Daemon:
             "player": status_json(self.player.status()),
             "engine": self.recognizer.name,
             "wake": self.wake.name if self.wake is not None else "none (push-to-talk)",
+            "microphone": self._microphone,
             "uptime_s": round(self._clock() - self.started_at, 1),
+            "restart_needed": list(self._restart_needed),
             "last": None
             if last is None
             else {
@@ -402,9 +465,11 @@ class Daemon:
             return
         logger.info("daemon: reloading the config and rescanning the library")
         try:
-            self._on_reload()
+            waiting = self._on_reload()
         except AssistantError as exc:
             logger.error("daemon: reload failed, keeping the old settings: %s", exc)
+            return
+        self._restart_needed = tuple(waiting or ())
 
 
 def _turn_fields(turn: Turn) -> dict[str, Any]:
@@ -453,9 +518,11 @@ class AudioFeed:
             except AssistantError as exc:
                 if not warned:
                     logger.error("microphone: %s (retrying every %g s)", exc, self.RETRY_S)
+                    self._daemon.microphone_changed(str(exc))
                     warned = True
                 self._stopping.wait(self.RETRY_S)
                 continue
+            self._daemon.microphone_changed("")
             if warned:
                 logger.info("microphone: open")
                 warned = False
@@ -464,6 +531,7 @@ class AudioFeed:
                     self._daemon.feed(chunk)
             except AssistantError as exc:
                 logger.error("microphone: %s", exc)
+                self._daemon.microphone_changed(str(exc))
             finally:
                 self._source.close()
             self._stopping.wait(self.RETRY_S)

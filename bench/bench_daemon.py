@@ -294,7 +294,7 @@ class Daemon:
 
     def close(self) -> None:
         if self.proc.poll() is None:
-            self.ctl("stop", timeout=30)
+            self.ctl("shutdown", timeout=30)
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:

@@ -54,6 +54,10 @@ class Recorder:
             return {"response": f"you said {req.text}"}
         if req.cmd == "listen":
             return {"heard": "play jazz", "response": "playing jazz"}
+        if req.cmd == "announce":
+            return {"announced": req.text, "interrupted": False}
+        if req.cmd == "stop":
+            return {"response": "Nothing is playing."}
         return {}
 
 
@@ -103,12 +107,18 @@ def test_each_command_round_trips(served: tuple[ControlServer, Recorder]) -> Non
     say = request(server.path, {"cmd": "say", "text": "play some jazz"}, timeout=WAIT)
     assert say == {"ok": True, "response": "you said play some jazz"}
     assert request(server.path, {"cmd": "listen"}, timeout=WAIT)["heard"] == "play jazz"
-    assert request(server.path, {"cmd": "stop"}, timeout=WAIT) == {"ok": True}
+    stop = request(server.path, {"cmd": "stop"}, timeout=WAIT)
+    assert stop == {"ok": True, "response": "Nothing is playing."}
+    announce = request(server.path, {"cmd": "announce", "text": "Dinner"}, timeout=WAIT)
+    assert announce == {"ok": True, "announced": "Dinner", "interrupted": False}
+    assert request(server.path, {"cmd": "shutdown"}, timeout=WAIT) == {"ok": True}
     assert handler.calls == [
         ControlRequest("status"),
         ControlRequest("say", "play some jazz"),
         ControlRequest("listen"),
         ControlRequest("stop"),
+        ControlRequest("announce", "Dinner"),
+        ControlRequest("shutdown"),
     ]
 
 
@@ -117,14 +127,14 @@ def test_several_requests_on_one_connection(served: tuple[ControlServer, Recorde
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(WAIT)
         sock.connect(str(server.path))
-        sock.sendall(b'{"cmd": "stop"}\n{"cmd": "say", "text": "hi"}\r\n')
+        sock.sendall(b'{"cmd": "shutdown"}\n{"cmd": "say", "text": "hi"}\r\n')
         data = b""
         while data.count(b"\n") < 2:
             data += sock.recv(65536)
     first, second = (json.loads(line) for line in data.splitlines())
     assert first == {"ok": True}
     assert second == {"ok": True, "response": "you said hi"}
-    assert [c.cmd for c in handler.calls] == ["stop", "say"]
+    assert [c.cmd for c in handler.calls] == ["shutdown", "say"]
 
 
 MALFORMED = [
@@ -137,6 +147,7 @@ MALFORMED = [
     (b'{"cmd": "say"}\n', "string 'text'"),
     (b'{"cmd": "say", "text": 5}\n', "string 'text'"),
     (b'{"cmd": "say", "text": "   "}\n', "non-empty 'text'"),
+    (b'{"cmd": "announce"}\n', "announce needs a string 'text'"),
     (
         json.dumps({"cmd": "say", "text": "é" * (MAX_TEXT_BYTES // 2 + 1)}).encode() + b"\n",
         "longer than 4096 bytes",
@@ -173,8 +184,8 @@ def test_client_leaving_mid_line_gets_an_error(served: tuple[ControlServer, Reco
     assert reply["ok"] is False
     assert "not valid JSON" in reply["error"]
     # A complete last line without its newline still counts.
-    assert raw(server.path, b'{"cmd": "stop"}', shut=True) == {"ok": True}
-    assert [c.cmd for c in handler.calls] == ["stop"]
+    assert raw(server.path, b'{"cmd": "shutdown"}', shut=True) == {"ok": True}
+    assert [c.cmd for c in handler.calls] == ["shutdown"]
 
 
 def test_client_gone_before_reading_does_not_stop_the_server(
@@ -298,7 +309,7 @@ def test_a_silent_client_does_not_block_the_next(served: tuple[ControlServer, Re
         half.settimeout(WAIT)
         half.connect(str(server.path))
         half.sendall(b'{"cmd": "st')
-        # Served after the two above time out (2 s each), while they are still connected.
+        # Served at once by another worker, while the two above are still connected.
         assert request(server.path, {"cmd": "status"}, timeout=WAIT)["ok"] is True
         assert silent.recv(100) == b""  # the server hung up on the silent one
         timed_out = json.loads(half.recv(65536))
@@ -342,13 +353,28 @@ def test_pending_request_answered_after_the_client_gave_up_is_ignored() -> None:
 
 
 def test_describe_reply() -> None:
-    status = {"ok": True, "state": "idle", "player": {"state": "playing"}, "uptime_s": 3723}
+    status = {
+        "ok": True,
+        "state": "idle",
+        "player": {"state": "playing", "muted": False, "shuffle": True, "track": None},
+        "uptime_s": 3723,
+        "restart_needed": [],
+    }
     assert control.describe_reply("status", status) == [
         "state: idle",
         "player.state: playing",
+        "player.muted: no",
+        "player.shuffle: yes",
+        "player.track: (none)",
         "uptime: 1 h 2 min 3 s",
+        "restart_needed: (none)",
     ]
     assert control.describe_reply("say", {"ok": True, "response": "ok"}) == ["ok"]
+    # A command carried out without words reads as the console shows it.
+    assert control.describe_reply("say", {"ok": True, "response": ""}) == ["(ok)"]
+    assert control.describe_reply("stop", {"ok": True, "response": "Stopped."}) == ["Stopped."]
+    announced = {"ok": True, "announced": "Dinner is ready", "interrupted": False}
+    assert control.describe_reply("announce", announced) == ["announced: Dinner is ready"]
     assert control.describe_reply("listen", {"ok": True, "heard": "x", "response": "y"}) == [
         "heard: x",
         "response: y",
@@ -396,8 +422,47 @@ def test_ctl_status_say_listen_stop(
     assert said.stdout == "you said play something by the beatles\n"
     listened = ctl(config_file, "listen")
     assert listened.stdout.splitlines() == ["heard: play jazz", "response: playing jazz"]
-    assert ctl(config_file, "stop").returncode == 0
-    assert [c.cmd for c in handler.calls] == ["status", "status", "say", "listen", "stop"]
+    stopped = ctl(config_file, "stop")
+    assert stopped.returncode == 0
+    assert stopped.stdout == "Nothing is playing.\n"
+    announced = ctl(config_file, "announce", "Dinner is ready")
+    assert announced.stdout == "announced: Dinner is ready\n"
+    assert ctl(config_file, "shutdown").stdout == "the assistant is stopping\n"
+    assert [c.cmd for c in handler.calls] == [
+        "status", "status", "say", "listen", "stop", "announce", "shutdown"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "fields"),
+    [
+        (("status",), {"state": "idle"}),
+        (("say", "hello"), {"response": "you said hello"}),
+        (("listen",), {"heard": "play jazz"}),
+        (("stop",), {"response": "Nothing is playing."}),
+        (("announce", "Dinner"), {"announced": "Dinner"}),
+        (("shutdown",), {}),
+    ],
+)
+def test_every_ctl_subcommand_takes_json(
+    served: tuple[ControlServer, Recorder],
+    config_file: Path,
+    args: tuple[str, ...],
+    fields: dict[str, Any],
+) -> None:
+    done = ctl(config_file, *args, "--json")
+    assert done.returncode == 0, done.stderr
+    reply = json.loads(done.stdout)
+    assert reply["ok"] is True
+    assert fields.items() <= reply.items()
+
+
+def test_ctl_json_error_reply_is_json_too(
+    served: tuple[ControlServer, Recorder], config_file: Path
+) -> None:
+    refused = ctl(config_file, "say", "refuse", "--json")
+    assert refused.returncode == 1
+    assert json.loads(refused.stdout) == {"ok": False, "error": "I can't do that"}
 
 
 def test_ctl_error_reply_exits_1(served: tuple[ControlServer, Recorder], config_file: Path) -> None:

@@ -117,7 +117,7 @@ def test_typed_commands_act_and_status_reports(daemon: RunningDaemon) -> None:
     )
     assert daemon.status()["player"]["track"] is not None  # the music played on
     assert daemon.say("what's the weather like") == "Sorry, I didn't understand."
-    done = daemon.ctl("stop")
+    done = daemon.ctl("shutdown")
     assert done.returncode == 0
     assert daemon.wait_exit() == 0
     assert not (daemon.state / "control.sock").exists()

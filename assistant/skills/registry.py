@@ -6,6 +6,7 @@ went wrong.", so one bad command never takes the loop down.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import time
@@ -82,6 +83,11 @@ class Skills:
         except Exception:
             logger.exception("skill %s crashed on %r", result.intent, result.text)
             return Response(SOMETHING_WENT_WRONG, "error", result.intent)
+
+    def reconfigure(self, *, config: Config, intents: IntentSet) -> None:
+        """Use a reloaded config (its stations, its folders) and intent responses from now on;
+        the player, history and timers carry on as they are."""
+        self.context = dataclasses.replace(self.context, config=config, intents=intents)
 
     def tick(self) -> None:
         """Call often from the loop thread: player events, sleep timer, podcast positions."""
