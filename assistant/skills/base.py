@@ -126,6 +126,11 @@ def is_active(ctx: SkillContext) -> bool:
     return ctx.player.status().state is not PlayState.STOPPED
 
 
+def plural(count: int, word: str) -> str:
+    """ "1 minute", "2 minutes" (English: answers come in one language so far)."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def join_or(items: Sequence[str]) -> str:
     """ "A", "A or B", "A, B or C"."""
     if len(items) <= 1:

@@ -14,6 +14,7 @@ name plays even if it was disliked once (the owner asked for exactly that).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 
 from assistant.config import Concept
@@ -39,8 +40,34 @@ LIBRARY_PICK = 200
 """How many random tracks "play music" queues."""
 
 
-def _play(ctx: SkillContext, tracks: Sequence[Track]) -> None:
-    ctx.player.play([track_item(t) for t in tracks])
+FILES_GONE = (
+    "I can't play that: its files are no longer where the library scan found them. "
+    "Run a library scan to bring the catalogue up to date."
+)
+
+
+def _play(ctx: SkillContext, tracks: Sequence[Track]) -> bool:
+    """Play the tracks whose files are still there; False (nothing played) if none is.
+
+    The catalogue is only as fresh as the last scan: a file deleted since then would be
+    answered "Playing ..." and then silence.
+    """
+    present = [t for t in tracks if os.path.isfile(t.path)]
+    if len(present) < len(tracks):
+        logger.warning(
+            "%d of %d tracks to play are gone from the disk since the last scan (e.g. %r)",
+            len(tracks) - len(present),
+            len(tracks),
+            next(t.path for t in tracks if t not in present),
+        )
+    if not present:
+        return False
+    ctx.player.play([track_item(t) for t in present])
+    return True
+
+
+def _files_gone(result: IntentResult) -> Response:
+    return Response(FILES_GONE, "error", result.intent)
 
 
 def _not_disliked(ctx: SkillContext, tracks: Sequence[Track]) -> list[Track]:
@@ -48,8 +75,8 @@ def _not_disliked(ctx: SkillContext, tracks: Sequence[Track]) -> list[Track]:
     return [t for t in tracks if t.path not in disliked]
 
 
-def _play_picks(ctx: SkillContext, picks: Sequence[select.Pick]) -> None:
-    _play(ctx, [p.track for p in picks])
+def _play_picks(ctx: SkillContext, picks: Sequence[select.Pick]) -> bool:
+    return _play(ctx, [p.track for p in picks])
 
 
 def _not_found(ctx: SkillContext, result: IntentResult) -> Response:
@@ -81,7 +108,8 @@ def play_playlist(result: IntentResult, ctx: SkillContext) -> Response:
     tracks = _not_disliked(ctx, ctx.catalogue.playlist_tracks(found[0].id))
     if not tracks:
         return respond(ctx, result, "empty", "nothing")
-    _play(ctx, tracks)
+    if not _play(ctx, tracks):
+        return _files_gone(result)
     return respond(ctx, result, "ok")
 
 
@@ -92,7 +120,8 @@ def _play_concept(result: IntentResult, ctx: SkillContext, concept: Concept) -> 
     picks = select.concept(ctx.taste, concept, ctx.taste.pool(concept), ctx.rng)
     if not picks:
         return respond(ctx, result, "empty", "nothing", playlist=concept.name)
-    _play_picks(ctx, picks)
+    if not _play_picks(ctx, picks):
+        return _files_gone(result)
     key = "concept_new" if cold else f"concept_{concept.mode}"
     return respond(ctx, result, key, playlist=concept.name)
 
@@ -103,7 +132,8 @@ def play_artist(result: IntentResult, ctx: SkillContext) -> Response:
     tracks = _not_disliked(ctx, tracks)
     if not tracks:
         return _not_found(ctx, result)
-    _play(ctx, tracks)
+    if not _play(ctx, tracks):
+        return _files_gone(result)
     return respond(ctx, result, "ok")
 
 
@@ -114,7 +144,8 @@ def play_album(result: IntentResult, ctx: SkillContext) -> Response:
     tracks = _not_disliked(ctx, tracks)
     if not tracks:
         return _not_found(ctx, result)
-    _play(ctx, tracks)
+    if not _play(ctx, tracks):
+        return _files_gone(result)
     if artist:
         return respond(ctx, result, "ok_artist")
     return respond(ctx, result, "ok")
@@ -127,7 +158,8 @@ def play_track(result: IntentResult, ctx: SkillContext) -> Response:
     if not tracks:
         return _not_found(ctx, result)
     track = tracks[0]
-    _play(ctx, [track])
+    if not _play(ctx, [track]):
+        return _files_gone(result)
     return respond(ctx, result, "ok_artist", track=track.title, artist=track.artist)
 
 
@@ -137,7 +169,8 @@ def play_genre(result: IntentResult, ctx: SkillContext) -> Response:
     tracks = _not_disliked(ctx, tracks)
     if not tracks:
         return _not_found(ctx, result)
-    _play(ctx, tracks)
+    if not _play(ctx, tracks):
+        return _files_gone(result)
     return respond(ctx, result, "ok")
 
 
@@ -148,7 +181,8 @@ def play_music(result: IntentResult, ctx: SkillContext) -> Response:
         return respond(ctx, result, "empty", "nothing", music_dirs=dirs)
     tracks = _not_disliked(ctx, tracks)
     tracks = ctx.rng.sample(tracks, min(LIBRARY_PICK, len(tracks)))
-    _play(ctx, tracks)
+    if not _play(ctx, tracks):
+        return _files_gone(result)
     return respond(ctx, result, "ok")
 
 
@@ -157,7 +191,8 @@ def play_mix(result: IntentResult, ctx: SkillContext) -> Response:
     picks = select.mix(ctx.taste, ctx.rng)
     if not picks:
         return respond(ctx, result, "empty", "nothing")
-    _play_picks(ctx, picks)
+    if not _play_picks(ctx, picks):
+        return _files_gone(result)
     return respond(ctx, result, "ok")
 
 
@@ -165,12 +200,14 @@ def play_discover(result: IntentResult, ctx: SkillContext) -> Response:
     ctx.taste.refresh()
     picks = select.discover(ctx.taste, ctx.rng)
     if picks:
-        _play_picks(ctx, picks)
+        if not _play_picks(ctx, picks):
+            return _files_gone(result)
         return respond(ctx, result, "ok")
     picks = select.rediscover(ctx.taste, ctx.rng)
     if not picks:
         return respond(ctx, result, "exhausted", "nothing")
-    _play_picks(ctx, picks)
+    if not _play_picks(ctx, picks):
+        return _files_gone(result)
     return respond(ctx, result, "empty")
 
 
@@ -190,7 +227,8 @@ def play_more_like_this(result: IntentResult, ctx: SkillContext) -> Response:
     picks = select.similar(ctx.taste, seed, ctx.rng)
     if not picks:
         return Response(f"I have nothing else like {seed.title}.", "not_found", result.intent)
-    _play_picks(ctx, picks)
+    if not _play_picks(ctx, picks):
+        return _files_gone(result)
     return respond(ctx, result, "ok", track=seed.title, artist=seed.artist)
 
 
@@ -198,7 +236,8 @@ def like_track(result: IntentResult, ctx: SkillContext) -> Response:
     seed = _current_track(ctx)
     if seed is None:
         return nothing_playing(ctx, result)
-    ctx.history.like(seed.id)
+    if not ctx.history.like(seed.id):
+        return respond(ctx, result, "not_saved", "error", track=seed.title, artist=seed.artist)
     return respond(ctx, result, "ok", track=seed.title, artist=seed.artist)
 
 
@@ -207,8 +246,10 @@ def dislike_track(result: IntentResult, ctx: SkillContext) -> Response:
     seed = _current_track(ctx)
     if seed is None:
         return nothing_playing(ctx, result)
-    ctx.history.dislike(seed.id)
+    saved = ctx.history.dislike(seed.id)
     ctx.player.next()
+    if not saved:
+        return respond(ctx, result, "not_saved", "error", track=seed.title, artist=seed.artist)
     return respond(ctx, result, "ok", track=seed.title, artist=seed.artist)
 
 

@@ -18,7 +18,15 @@ import logging
 
 from assistant.nlu.base import IntentResult
 from assistant.player.base import Player
-from assistant.skills.base import Clock, Response, SkillContext, is_active, nothing_playing, say
+from assistant.skills.base import (
+    Clock,
+    Response,
+    SkillContext,
+    is_active,
+    nothing_playing,
+    plural,
+    say,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -80,4 +88,5 @@ def sleep_timer(result: IntentResult, ctx: SkillContext) -> Response:
     if minutes >= 60 and minutes % 60 == 0:
         hours = "an hour" if minutes == 60 else f"{minutes // 60} hours"
         return Response(say(ctx, result.intent, "ok_hour", hours=hours), "ok", result.intent)
-    return Response(say(ctx, result.intent, "ok", minutes=minutes), "ok", result.intent)
+    spoken = plural(minutes, "minute")
+    return Response(say(ctx, result.intent, "ok", minutes=spoken), "ok", result.intent)
