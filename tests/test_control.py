@@ -197,7 +197,8 @@ def test_client_gone_before_reading_does_not_stop_the_server(
             sock.connect(str(server.path))
             sock.sendall(b'{"cmd": "listen"}\n')
     assert request(server.path, {"cmd": "status"}, timeout=WAIT)["ok"] is True
-    assert handler.calls[-1] == ControlRequest("status")
+    # Served concurrently: the abandoned requests may be handled before or after it.
+    assert ControlRequest("status") in handler.calls
 
 
 def test_handler_errors_become_error_replies(served: tuple[ControlServer, Recorder]) -> None:
