@@ -11,6 +11,19 @@ from assistant.nlu.library_entities import build_entities
 from assistant.nlu.matcher import ACCEPT
 from assistant.nlu.normalize import normalize
 
+FUZZY_LIMIT = 64
+"""Near spellings of a title considered before the artist picks one."""
+
+
+def _on_album(tracks: list[Track], album: str | None) -> Track:
+    """The one on `album` when one is, else the first."""
+    if album is not None:
+        wanted = normalize(album)
+        for track in tracks:
+            if normalize(track.album) == wanted:
+                return track
+    return tracks[0]
+
 
 class TrackFinder:
     """Built once from the catalogue's tracks; lookups are dictionary hits or rapidfuzz passes."""
@@ -21,8 +34,15 @@ class TrackFinder:
         self._artists = entities["artist"]
         self._titles = entities["track"]
         self._tracks: dict[tuple[str, str, str], Track] = {}
+        # Most listens name a track exactly (up to case and accents): one dictionary hit, even
+        # for a title that dozens of artists share ("Intro").
+        self._exact: dict[tuple[str, str], list[Track]] = {}
         for track in tracks:
             self._tracks.setdefault((track.title, track.artist, track.album), track)
+            for artist in {track.artist, track.album_artist} - {""}:
+                self._exact.setdefault((normalize(artist), normalize(track.title)), []).append(
+                    track
+                )
 
     def find(self, artist: str, title: str, album: str | None = None) -> Track | None:
         """The track by `artist` called `title` (on `album` when several are), or None."""
@@ -31,8 +51,13 @@ class TrackFinder:
         }
         if not artists:
             return None
+        said = normalize(title)
+        for name in sorted(artists, key=lambda n: -artists[n]):
+            exact = self._exact.get((normalize(name), said))
+            if exact:
+                return _on_album(exact, album)
         best: tuple[float, bool, Track] | None = None
-        for match in self._titles.lookup(title, limit=16):
+        for match in self._titles.lookup(title, limit=FUZZY_LIMIT):
             attrs = match.entity.attrs
             by = max(artists.get(attrs["artist"], 0.0), artists.get(attrs["album_artist"], 0.0))
             if match.score < ACCEPT or not by:

@@ -228,8 +228,9 @@ def concept(model: TasteModel, concept: Concept, pool: Pool, rng: random.Random)
         if model.heard(i) and liking < 0:
             continue  # skipped more than enjoyed: not for this listener's cut
         if model.heard(i) and liking >= FAMILIAR:
-            familiar = 2.0 if concept.mode == "conservative" else 0.5
-            scored[i] = (familiar + liking, _familiar_reason(model, i))
+            # Conservative: favourites above everything; exploratory: below every new track.
+            familiar = 2.0 + liking if concept.mode == "conservative" else 0.5 * min(1.0, liking)
+            scored[i] = (familiar, _familiar_reason(model, i))
             continue
         near = model.closeness(i)
         fresh = 1.0 if concept.mode == "exploratory" and not model.heard(i) else 0.0
