@@ -44,7 +44,7 @@ from assistant.tts.speaker import Speaker
 
 logger = logging.getLogger(__name__)
 
-LIVE_SETTINGS = ("library.", "radio.")
+LIVE_SETTINGS = ("library.", "radio.", "concepts")
 """Settings a reload (SIGHUP) applies; every other change waits for a restart."""
 
 
@@ -446,13 +446,16 @@ def run_daemon(config_path: Path | None) -> int:
         running = config
 
         def reload() -> list[str]:
-            """Rescan, and apply what can change live: the library folders, the radio stations
-            and the intent files. Returns the other settings that changed (they need a restart)."""
+            """Rescan, and apply what can change live: the library folders, the radio stations,
+            the concept playlists and the intent files. Returns the other settings that changed
+            (they need a restart)."""
             nonlocal running
             fresh = load(config.source)
             changed = changed_settings(running, fresh)
             waiting = [key for key in changed if not key.startswith(LIVE_SETTINGS)]
-            running = dataclasses.replace(running, library=fresh.library, radio=fresh.radio)
+            running = dataclasses.replace(
+                running, library=fresh.library, radio=fresh.radio, concepts=fresh.concepts
+            )
             report = scan(running, core.catalogue)
             _log_report(report)
             intents = load_intents(intents_dir(running))

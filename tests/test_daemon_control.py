@@ -137,3 +137,22 @@ def test_sighup_applies_new_stations_and_says_what_needs_a_restart(
         assert "restart_needed: state_dir, speech.rate" in shown
     finally:
         running.kill()
+
+
+def test_sighup_applies_new_concept_playlists(
+    tmp_path: Path, fixture_library: FixtureLibrary
+) -> None:
+    config = write_config(tmp_path, fixture_library)
+    running = RunningDaemon(config)
+    try:
+        assert running.say("play car songs").startswith("I couldn't find")
+        concept = "concepts:\n  - {name: Car Songs, pool: {genres: [Pop]}}\n"
+        write_config(tmp_path, fixture_library, extra=concept)
+        running.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "reloaded" in running.log_text(), running)
+        assert running.say("play car songs") == (
+            "Playing Car Songs, a spread of it while I learn what you like."
+        )
+        assert running.status()["restart_needed"] == []
+    finally:
+        running.kill()
