@@ -155,6 +155,12 @@ def recommend(
             for missing in pool.missing:
                 print(f"assistant: concept {concept.name}: nothing for {missing}", file=sys.stderr)
             picks = select.concept(model, concept, pool, rng)
+    if not picks:
+        print(
+            f"assistant: nothing to recommend for {mode} yet: play some music, or bring in what "
+            "you played elsewhere with `assistant history import FILE`",
+            file=sys.stderr,
+        )
     for pick in picks[:limit]:
         track = pick.track
         if as_json:

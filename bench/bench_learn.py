@@ -46,6 +46,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scan import _init_worker, _name, _templates, _write_one
 
 from assistant import cli
+from assistant.config import load_config
+from assistant.learn import select
+from assistant.learn.model import TasteModel
 from assistant.library.history import History
 from assistant.library.store import Catalogue
 from assistant.nlu.normalize import fold
@@ -511,6 +514,57 @@ def report(world: World, listeners: int) -> None:
         print(f"{'PASS' if ok else 'FAIL'}  {what}")
 
 
+def costs(world: World, me: Listener) -> None:
+    """What the model costs in the daemon, on the last listener's state: built once per
+    scan, then each command folds in only the plays since the last one."""
+    home = world.root / f"listener-{me.number}"
+    config = load_config(home / "config.yaml")
+    rng = random.Random(1)
+
+    def timed(what: Callable[[], object], n: int = 5) -> float:
+        started = time.perf_counter()
+        for _ in range(n):
+            what()
+        return (time.perf_counter() - started) / n * 1000
+
+    with Catalogue(path=config.catalogue_path) as catalogue:
+        history = History(catalogue=catalogue)
+
+        def build() -> TasteModel:
+            model = TasteModel(catalogue=catalogue, history=history)
+            model.refresh()
+            return model
+
+        plays = len(history.plays_after(0, 10**9))
+        rebuild = timed(build)
+        model = build()
+        song = world.songs[0]
+        path = str(world.root / song.rel)
+
+        def one_more() -> None:
+            history.record_play(path, started_at=time.time(), seconds_played=240.0,
+                                duration=240.0, ended="finished")  # fmt: skip
+            model.refresh()
+
+        incremental = timed(one_more)
+        seed = next(iter(model.tags.tracks.values()))
+        concept = config.concepts[0]
+        chooses = {
+            "mix": timed(lambda: select.mix(model, rng)),
+            "discover": timed(lambda: select.discover(model, rng)),
+            "similar": timed(lambda: select.similar(model, seed, rng)),
+            f"concept {concept.name}": timed(
+                lambda: select.concept(model, concept, model.pool(concept), rng)
+            ),
+        }
+    print()
+    print(f"model cost, {len(model.tags.ids)} tracks and {plays} plays (ms, mean of 5):")
+    print(f"  refresh after one new play (each command): {incremental:8.1f}")
+    print(f"  rebuilt from scratch (baseline: no incremental model): {rebuild:8.1f}")
+    for name, ms in chooses.items():
+        print(f"  choose {name}: {ms:8.1f}")
+
+
 def run(args: argparse.Namespace, root: Path) -> None:
     world = build_world(args, root)
     listeners = [Listener.make(n, world.songs, args.seed) for n in range(args.listeners)]
@@ -523,6 +577,7 @@ def run(args: argparse.Namespace, root: Path) -> None:
     for me, past in zip(listeners, pasts, strict=True):
         listen(world, me, past)
     report(world, len(listeners))
+    costs(world, listeners[-1])
 
 
 def main() -> None:

@@ -64,6 +64,9 @@ def test_every_mode_prints_its_queue(tmp_path: Path, fixture_library: FixtureLib
 
 def test_requests_it_cannot_answer_say_why(tmp_path: Path, fixture_library: FixtureLibrary) -> None:
     config = learn_config(tmp_path, fixture_library)
+    empty = _run(config, "recommend", "mix", "--json")
+    assert empty.returncode == 0 and empty.stdout == ""
+    assert "nothing to recommend for mix yet" in empty.stderr
     for args, message in (
         (("similar",), "needs --seed"),
         (("similar", "--seed", "Nobody - Nothing"), "no track in the library"),
