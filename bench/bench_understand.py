@@ -1,0 +1,249 @@
+"""Understanding what people say and what recognisers write: success, asked and wrong actions.
+
+Sources, all on the bench library (bench/data/library.tsv, names.tsv, about 60 artists):
+typed phrasings (bench/data/phrasings.tsv, written apart from the templates), what whisper
+tiny.en and pocketsphinx's language model wrote for the same sentences spoken by a neural
+voice (bench/data/transcripts.tsv, made by make_transcripts.py), and out-of-domain sentences
+(typed, and as both recognisers wrote them). Each is scored by the matcher of this tree and,
+in the same run, by the matcher of the baseline commit (default e30ad60, exported with
+`git archive` to bench/out/baseline-<commit>/).
+
+An utterance is a success when the assistant would act on the expected intent and slots
+(confidence at least nlu.confirm_below, no choices, every name found); asked when it would
+ask first (a choice between names, or a confidence under confirm_below); a wrong action
+when it would act on anything else. Out-of-domain sentences must never act.
+
+    python bench/bench_understand.py [--baseline COMMIT] [--split dev|held|all] [--show N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+ROOT = HERE.parent
+
+
+def read_tsv(path: Path) -> list[list[str]]:
+    """Rows of a bench data file, without comments and the header."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [line.split("\t") for line in lines if not line.startswith("#")]
+    return rows[1:] if rows and rows[0][0] == "split" else rows
+
+
+NUMBER_SLOTS = ("level", "minutes")
+
+
+def parse_slots(text: str) -> dict[str, Any]:
+    slots: dict[str, Any] = {}
+    for pair in filter(None, text.split("|")):
+        key, _, value = pair.partition("=")
+        slots[key] = int(value) if key in NUMBER_SLOTS else value
+    return slots
+
+
+# -- the matcher, in a worker process that imports one tree's assistant ---------------------
+
+
+def worker(root: str) -> None:
+    """Read utterances (JSON list) on stdin, print each one's reading (JSON list) on stdout."""
+    sys.path.insert(0, root)
+    from assistant.config import Config, intents_dir
+    from assistant.library.models import Track
+    from assistant.nlu.library_entities import build_entities
+    from assistant.nlu.matcher import Matcher
+    from assistant.nlu.templates import load_intents
+
+    tracks = [
+        Track(i, f"/m/{i}.mp3", title, artist, "", album, genre, None, 200.0)
+        for i, (artist, album, title, genre) in enumerate(read_tsv(DATA / "library.tsv"))
+    ]
+    names: dict[str, list[str]] = {"playlist": [], "podcast": [], "station": []}
+    for kind, name in read_tsv(DATA / "names.tsv"):
+        names[kind].append(name)
+    entities = build_entities(
+        tracks=tracks,
+        playlists=names["playlist"],
+        podcasts=names["podcast"],
+        stations=names["station"],
+    )
+    matcher = Matcher(intents=load_intents(intents_dir(Config())), entities=entities)
+    out = []
+    times = []
+    for text in json.load(sys.stdin):
+        start = time.perf_counter()
+        result = matcher.match(text)
+        times.append(time.perf_counter() - start)
+        if result is None:
+            out.append(None)
+            continue
+        out.append(
+            {
+                "intent": result.intent,
+                "slots": dict(result.slots),
+                "confidence": result.confidence,
+                "unresolved": dict(result.unresolved),
+                "choices": [dict(c) for c in result.choices],
+            }
+        )
+    json.dump({"results": out, "seconds": times}, sys.stdout)
+
+
+def readings(root: Path, texts: Sequence[str]) -> tuple[list[Any], list[float]]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", str(root)],
+        input=json.dumps(list(texts)),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
+    )
+    answer = json.loads(done.stdout)
+    return answer["results"], answer["seconds"]
+
+
+def baseline_tree(commit: str) -> Path:
+    """The baseline commit's assistant/ and intents/, exported once."""
+    target = HERE / "out" / f"baseline-{commit}"
+    if not (target / "assistant").is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "archive", commit, "assistant", "intents"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
+# -- judging --------------------------------------------------------------------------------
+
+CONFIRM_BELOW = 0.8
+MIN_CONFIDENCE = 0.5
+"""nlu.confirm_below and nlu.min_confidence at their defaults (config.py)."""
+
+
+def outcome(reading: Mapping[str, Any] | None, intent: str, slots: Mapping[str, Any]) -> str:
+    """success | asked | wrong | missed (not understood, or a name not found: no action)."""
+    if reading is None:
+        return "missed"
+    if reading["unresolved"]:
+        return "missed"
+    if reading["confidence"] < MIN_CONFIDENCE:
+        return "missed"
+    if reading["choices"] or reading["confidence"] < CONFIRM_BELOW:
+        return "asked"
+    if not intent:
+        return "wrong"
+    said = reading["slots"]
+    right = reading["intent"] == intent and all(said.get(k) == v for k, v in slots.items())
+    return "success" if right else "wrong"
+
+
+Case = tuple[str, str, dict[str, Any], str]
+"""(source, expected intent or "" for out of domain, expected slots, text)."""
+
+
+def cases(split: str) -> list[Case]:
+    def keep(row_split: str) -> bool:
+        return split == "all" or row_split == split
+
+    out: list[Case] = []
+    for row_split, intent, slots, text in read_tsv(DATA / "phrasings.tsv"):
+        if keep(row_split):
+            out.append(("typed phrasings", intent, parse_slots(slots), text))
+    out += [("out-of-domain typed", "", {}, row[0]) for row in read_tsv(DATA / "out_of_domain.tsv")]
+    transcripts = DATA / "transcripts.tsv"
+    if transcripts.is_file():
+        for row_split, intent, slots, _, _, whisper, sphinx in read_tsv(transcripts):
+            if row_split == "ood":
+                out.append(("out-of-domain whisper", "", {}, whisper))
+                out.append(("out-of-domain pocketsphinx", "", {}, sphinx))
+            elif keep(row_split):
+                out.append(("whisper transcripts", intent, parse_slots(slots), whisper))
+                out.append(("pocketsphinx-LM transcripts", intent, parse_slots(slots), sphinx))
+    return out
+
+
+def table(
+    all_cases: Sequence[Case], results: Mapping[str, Sequence[Any]], targets: Mapping[str, str]
+) -> None:
+    sources = list(dict.fromkeys(c[0] for c in all_cases))
+    header = f"{'source':<28}{'n':>5}  {'matcher':<10}{'success':>9}{'asked':>8}{'wrong':>8}"
+    print(header + "  target")
+    print("-" * (len(header) + 30))
+    for source in sources:
+        picked = [i for i, c in enumerate(all_cases) if c[0] == source]
+        for name, readings_ in results.items():
+            counts = {"success": 0, "asked": 0, "wrong": 0, "missed": 0}
+            for i in picked:
+                _, intent, slots, _ = all_cases[i]
+                counts[outcome(readings_[i], intent, slots)] += 1
+            n = len(picked)
+            ok = "" if source.startswith("out-of-domain") else f"{counts['success'] / n:>9.1%}"
+            print(
+                f"{source if name == 'baseline' else '':<28}{n if name == 'baseline' else '':>5}  "
+                f"{name:<10}{ok:>9}{counts['asked'] / n:>8.1%}{counts['wrong']:>8}"
+                f"  {targets.get(source, '') if name != 'baseline' else ''}"
+            )
+
+
+def failures(all_cases: Sequence[Case], readings_: Sequence[Any], show: int) -> None:
+    shown = 0
+    for (source, intent, slots, text), reading in zip(all_cases, readings_, strict=True):
+        result = outcome(reading, intent, slots)
+        if result == "success" or (not intent and result != "wrong") or shown >= show:
+            continue
+        shown += 1
+        got = "nothing" if reading is None else json.dumps(reading)
+        print(f"  [{result}] {source}: {text!r} want {intent} {slots}\n      got {got}")
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        worker(sys.argv[2])
+        return
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--baseline", default="e30ad60", help="commit of the baseline matcher")
+    parser.add_argument("--split", choices=("dev", "held", "all"), default="all")
+    parser.add_argument("--show", type=int, default=0, help="print up to N misses of ours")
+    args = parser.parse_args()
+    all_cases = cases(args.split)
+    texts = [c[3] for c in all_cases]
+    base, _ = readings(baseline_tree(args.baseline), texts)
+    ours, seconds = readings(ROOT, texts)
+    print(f"{len(all_cases)} utterances (split {args.split}); baseline = {args.baseline}\n")
+    table(
+        all_cases,
+        {"baseline": base, "ours": ours},
+        {
+            "typed phrasings": ">= 99 %",
+            "whisper transcripts": ">= 85 %",
+            "out-of-domain typed": "0 wrong",
+            "out-of-domain whisper": "0 wrong",
+            "out-of-domain pocketsphinx": "0 wrong",
+        },
+    )
+    commands = [i for i, c in enumerate(all_cases) if c[1]]
+    wrong = sum(outcome(ours[i], all_cases[i][1], all_cases[i][2]) == "wrong" for i in commands)
+    print(f"\nwrong actions on commands (ours): {wrong}/{len(commands)} = "
+          f"{wrong / len(commands):.2%} (target <= 0.5 %)")  # fmt: skip
+    ordered = sorted(seconds)
+    p95 = ordered[int(0.95 * (len(ordered) - 1))] * 1000
+    print(f"Matcher.match on this library (ours): p95 {p95:.2f} ms")
+    if args.show:
+        print("\nmisses (ours):")
+        failures(all_cases, ours, args.show)
+
+
+if __name__ == "__main__":
+    main()
