@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from assistant.nlu.normalize import (
+    fold_variants,
     normalize,
     phonetic,
     spoken_forms,
@@ -21,7 +22,18 @@ from assistant.nlu.normalize import (
     vowel_class,
     word_sound,
 )
+from assistant.nlu.phonemes import sounds
 
+# A name is taken when its score reaches ACCEPT (0..1).
+ACCEPT = 0.82
+# Scores of names found by sound and by part: the same sound is nearly as good as the same
+# spelling; a near sound (SOUND_CUTOFF..100 % alike) scores from ACCEPT up; a distinctive
+# part of one name is taken, a little under a near spelling.
+SAME_SOUND = 0.95
+SOUND_CUTOFF = 85.0
+PART_OF_NAME = 0.88
+# A part of a name that fits more names than this names none of them.
+MAX_PART_CHOICES = 4
 # Below this spelling similarity (0..100) a name is not even considered.
 SPELLING_CUTOFF = 70.0
 # Words that carry little of a name and that recognisers swap freely ("in" for "and").
@@ -55,40 +67,81 @@ class EntityMatch:
 
 
 class EntityIndex:
-    """Name lookup for one entity type. Immutable after construction; safe to share."""
+    """Name lookup for one entity type. Immutable after construction; safe to share.
 
-    def __init__(self, entities: Iterable[Entity]) -> None:
+    `partial`: a distinctive part of a name (its first or last words) may name it, as people
+    call artists ("mahler" for Gustav Mahler); not for titles, where a part is often a
+    common word.
+    """
+
+    def __init__(self, entities: Iterable[Entity], *, partial: bool = False) -> None:
         self.entities: list[Entity] = []
         exact: dict[str, list[int]] = {}
         fuzzy: dict[str, list[int]] = {}
+        sound_ids: dict[str, list[int]] = {}
+        parts: dict[str, list[int]] = {}
+        say = sounds()
         for entity in entities:
             index = len(self.entities)
             self.entities.append(entity)
-            for form in (f for name in entity.names() for f in spoken_forms(name)):
-                exact.setdefault(form.replace(" ", ""), []).append(index)
-                fuzzy.setdefault(strip_the(form), []).append(index)
+            for name in entity.names():
+                forms = spoken_forms(name)
+                bare = list(dict.fromkeys(strip_the(f) for f in forms))
+                for form in forms:
+                    for variant in {form, fold_variants(form)}:
+                        exact.setdefault(variant.replace(" ", ""), []).append(index)
+                for form in bare:
+                    fuzzy.setdefault(form, []).append(index)
+                    if partial:
+                        for word in set(fold_variants(form).split()) - _LIGHT_WORDS:
+                            parts.setdefault(word, []).append(index)
+                for key in say.name(name, bare):
+                    sound_ids.setdefault(key, []).append(index)
         self._exact = {key: tuple(dict.fromkeys(ids)) for key, ids in exact.items()}
         # Fuzzy comparison is on forms without a leading "the" (it would make "the eagles"
         # look like "the beatles"), spaces removed; their words and sound are kept beside.
         self._fuzzy_forms = list(fuzzy)
         self._fuzzy_keys = [form.replace(" ", "") for form in self._fuzzy_forms]
         self._fuzzy_ids = [tuple(dict.fromkeys(fuzzy[form])) for form in self._fuzzy_forms]
+        self._sound_ids = {key: tuple(dict.fromkeys(ids)) for key, ids in sound_ids.items()}
+        # A near sound must share the first and last phone: keys are grouped by them, so a
+        # lookup compares against one group, not every name.
+        self._sound_groups: dict[str, list[str]] = {}
+        for key in self._sound_ids:
+            self._sound_groups.setdefault(key[0] + key[-1], []).append(key)
+        self._parts = {word: tuple(dict.fromkeys(ids)) for word, ids in parts.items()}
 
     def __len__(self) -> int:
         return len(self.entities)
 
-    def lookup(self, words: str, *, limit: int = 8) -> list[EntityMatch]:
-        """The best-matching entities for spoken words, best first, one entry per entity."""
+    def lookup(self, words: str, *, limit: int = 8, near: bool = True) -> list[EntityMatch]:
+        """The best-matching entities for spoken words, best first, one entry per entity.
+
+        Tried in order, each only when the ones before found nothing good: one of the ways
+        the name is said; a near spelling; the same or a near sound; a part of the name.
+        `near=False` leaves out near spellings and sounds (the costly part), for guesses at
+        where a name might be.
+        """
         query = normalize(words)
         if not query:
             return []
         best: dict[int, float] = {}
-        for key in (query.replace(" ", ""), strip_the(query).replace(" ", "")):
-            for index in self._exact.get(key, ()):
+        variant = fold_variants(query)
+        for key in {query, strip_the(query), variant, strip_the(variant)}:
+            for index in self._exact.get(key.replace(" ", ""), ()):
                 best[index] = 1.0
         if best:
             return self._ranked(best, limit)
         bare = strip_the(query)
+        if near:
+            self._spelled_like(bare, best, limit)
+        if max(best.values(), default=0.0) < ACCEPT:
+            self._sounds_like(bare, best, limit, near=near)
+        if max(best.values(), default=0.0) < ACCEPT and self._parts:
+            self._part_of(strip_the(variant), best)
+        return self._ranked(best, limit)
+
+    def _spelled_like(self, bare: str, best: dict[int, float], limit: int) -> None:
         sound = phonetic(bare)
         for _, spelling, position in process.extract(
             bare.replace(" ", ""),
@@ -101,7 +154,51 @@ class EntityIndex:
             score = _similarity(bare, sound, form, spelling / 100)
             for index in self._fuzzy_ids[position]:
                 best[index] = max(best.get(index, 0.0), score)
-        return self._ranked(best, limit)
+
+    def _sounds_like(self, bare: str, best: dict[int, float], limit: int, *, near: bool) -> None:
+        """Names that sound the same or nearly ("you too" / U2, "fleet wood mack"). A near
+        sound must begin and end with the same phones: a first or last word wrong ("cold
+        moon" for "old moon") is a different name, not a mishearing."""
+        key = sounds().words(bare)
+        if len(key) < 2:
+            return
+        for index in self._sound_ids.get(key, ()):
+            best[index] = max(best.get(index, 0.0), SAME_SOUND)
+        if len(key) < 4 or not near:
+            return
+        group = self._sound_groups.get(key[0] + key[-1], [])
+        for other, ratio, _ in process.extract(
+            key, group, scorer=fuzz.ratio, score_cutoff=SOUND_CUTOFF, limit=limit
+        ):
+            if other != key:
+                score = ACCEPT + (ratio - SOUND_CUTOFF) / 100
+                for index in self._sound_ids[other]:
+                    best[index] = max(best.get(index, 0.0), score)
+
+    def _part_of(self, query: str, best: dict[int, float]) -> None:
+        """Names whose first or last words are the query ("basie orchestra" in Count Basie
+        Orchestra). Only a distinctive part counts (a word of four letters or more), and
+        only when it names few things: a part shared by many names is no name at all."""
+        said = query.split()
+        content = [w for w in said if w not in _LIGHT_WORDS]
+        if not content or max(len(w) for w in content) < 4:
+            return
+        said = [_unpossessive(w, self._parts) for w in said]
+        content = [_unpossessive(w, self._parts) for w in content]
+        ids = set(self._parts.get(content[0], ()))
+        for word in content[1:]:
+            ids &= set(self._parts.get(word, ()))
+        found = []
+        for index in ids:
+            for form in (f for name in self.entities[index].names() for f in spoken_forms(name)):
+                words = fold_variants(strip_the(form)).split()
+                n = len(said)
+                if n < len(words) and said in (words[:n], words[-n:]):
+                    found.append(index)
+                    break
+        if 0 < len(found) <= MAX_PART_CHOICES:
+            for index in found:
+                best[index] = max(best.get(index, 0.0), PART_OF_NAME)
 
     def _ranked(self, scores: Mapping[int, float], limit: int) -> list[EntityMatch]:
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
@@ -117,6 +214,13 @@ class EntityIndex:
                 for form in spoken_forms(name)
             }
         )
+
+
+def _unpossessive(word: str, parts: Mapping[str, object]) -> str:
+    """ "mahlers" (Mahler's, as recognisers write it) as "mahler" when only that is a name's."""
+    if word not in parts and word.endswith("s") and word[:-1] in parts:
+        return word[:-1]
+    return word
 
 
 def _similarity(query: str, query_sound: str, form: str, spelling: float) -> float:

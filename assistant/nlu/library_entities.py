@@ -38,13 +38,14 @@ def build_entities(
             attrs = {"artist": track.artist, "album": track.album, "album_artist": album_artist}
             track_entities.append(Entity(track.title, attrs))
     return {
-        "artist": EntityIndex(Entity(a) for a in artists),
+        "artist": EntityIndex((Entity(a) for a in artists), partial=True),
         "album": EntityIndex(Entity(al, {"artist": ar}) for al, ar in albums),
         "track": EntityIndex(track_entities),
         "genre": EntityIndex(Entity(g) for g in genres),
         "playlist": EntityIndex(
-            Entity(p, aliases=tuple(aliases.get(p, ()))) for p in dict.fromkeys(playlists)
+            (Entity(p, aliases=tuple(aliases.get(p, ()))) for p in dict.fromkeys(playlists)),
+            partial=True,
         ),
-        "podcast": EntityIndex(Entity(p) for p in dict.fromkeys(podcasts)),
-        "station": EntityIndex(Entity(s) for s in dict.fromkeys(stations)),
+        "podcast": EntityIndex((Entity(p) for p in dict.fromkeys(podcasts)), partial=True),
+        "station": EntityIndex((Entity(s) for s in dict.fromkeys(stations)), partial=True),
     }

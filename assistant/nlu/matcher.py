@@ -12,7 +12,9 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from assistant.nlu import names_first
 from assistant.nlu.base import IntentResult, SlotValue
+from assistant.nlu.entities import ACCEPT as ACCEPT  # re-exported: the matcher's threshold
 from assistant.nlu.entities import EntityIndex, EntityMatch
 from assistant.nlu.normalize import normalize
 from assistant.nlu.numbers import parse_duration, parse_number
@@ -31,9 +33,8 @@ logger = logging.getLogger(__name__)
 
 MAX_NAME_WORDS = 12
 MAX_NUMBER_WORDS = 7
-# A name is taken when its score reaches ACCEPT; another name within AMBIGUITY of the best
-# makes the slot ambiguous (we ask instead of guessing).
-ACCEPT = 0.82
+# A name is taken when its score reaches ACCEPT (entities.py); another name within AMBIGUITY
+# of the best makes the slot ambiguous (we ask instead of guessing).
 AMBIGUITY = 0.04
 # When the library has several things of one name (a title by two artists) and the words do
 # not say which, or the recogniser is unsure of the words, the result is capped at this
@@ -51,7 +52,15 @@ UNRESOLVED_PRIORITY = ("PlayArtist", "PlayTrack", "PlayAlbum", "PlayPlaylist", "
 # Words that make a template look more specific than it is ("play THE x").
 _FILLER = frozenset({"the", "a", "an", "my", "some", "to", "me"})
 
-Capture = tuple[str, tuple[str, ...] | SlotValue]
+
+@dataclass(frozen=True)
+class OutOfRange:
+    """A number said where the slot allows a range it is outside ("volume 150")."""
+
+    words: str
+
+
+Capture = tuple[str, tuple[str, ...] | SlotValue | OutOfRange]
 
 
 @dataclass
@@ -90,6 +99,9 @@ class Matcher:
     def __init__(self, *, intents: IntentSet, entities: Mapping[str, EntityIndex]) -> None:
         self.intents = intents
         self.entities = entities
+        # The words each template can begin with (None: any, it may begin with a name), so
+        # most templates are passed over without walking them.
+        self._starts = [_first_words(s.pattern) for s in intents.sentences]
 
     def match(self, text: str) -> IntentResult | None:
         """The best reading of `text`, or None when it is not a command we understand."""
@@ -99,13 +111,14 @@ class Matcher:
         parses = [
             (sentence, literal, captures)
             for walk in walks
-            for sentence in self.intents.sentences
+            for sentence, starts in zip(self.intents.sentences, self._starts, strict=True)
+            if starts is None or walk.tokens[0] in starts
             for literal, captures in walk.whole(sentence.pattern)
         ]
         # Resolving names is the costly part: go from the most promising parse down and stop
         # once no remaining parse could beat the best resolved one (names score at most 1).
         parses.sort(key=lambda p: _upper_bound(p[0], p[1]), reverse=True)
-        lookups: dict[tuple[str, str], list[EntityMatch]] = {}
+        lookups: dict[tuple[str, str, bool], list[EntityMatch]] = {}
         best: _Candidate | None = None
         unresolved: list[_Candidate] = []
         for sentence, literal, captures in parses:
@@ -117,6 +130,13 @@ class Matcher:
             elif best is None or candidate.rank() > best.rank():
                 best = candidate
         if best is None:
+            reading = names_first.read(
+                self._strip_skip_words(tokens),
+                lambda kind, words, near: self._lookup(kind, words, lookups, near=near),
+                text,
+            )
+            if reading is not None:
+                return reading
             if not unresolved:
                 return None
             best = max(unresolved, key=_Candidate.rank_unresolved)
@@ -175,25 +195,43 @@ class Matcher:
         sentence: Sentence,
         literal: int,
         captures: tuple[Capture, ...],
-        lookups: dict[tuple[str, str], list[EntityMatch]],
+        lookups: dict[tuple[str, str, bool], list[EntityMatch]],
     ) -> _Candidate:
         candidate = _Candidate(sentence, literal, sentence.weight, dict(sentence.fixed_slots))
         names: dict[str, str] = {}
         for slot, value in captures:
             if isinstance(value, tuple):
                 names[slot] = " ".join(value)
+            elif isinstance(value, OutOfRange):
+                # Reported like a name not found, so the answer can say what is allowed.
+                candidate.unresolved[slot] = value.words
+                candidate.score *= 0.5
             else:
                 candidate.slots[slot] = value
         # Resolve the artist first: it narrows which album or track is meant.
         for slot in sorted(names, key=lambda s: s != "artist"):
             kind = self.intents.lists[slot].entities or slot
             words = names[slot]
-            key = (kind, words)
-            if key not in lookups:
-                index = self.entities.get(kind)
-                lookups[key] = index.lookup(words) if index is not None else []
-            self._resolve(candidate, slot, words, lookups[key])
+            self._resolve(candidate, slot, words, self._lookup(kind, words, lookups))
         return candidate
+
+    def _lookup(
+        self,
+        kind: str,
+        words: str,
+        lookups: dict[tuple[str, str, bool], list[EntityMatch]],
+        *,
+        near: bool = True,
+    ) -> list[EntityMatch]:
+        """Library names of `kind` for `words`, each looked up once per utterance (a full
+        lookup answers for a `near=False` one too)."""
+        if (kind, words, True) in lookups:
+            return lookups[(kind, words, True)]
+        key = (kind, words, near)
+        if key not in lookups:
+            index = self.entities.get(kind)
+            lookups[key] = index.lookup(words, near=near) if index is not None else []
+        return lookups[key]
 
     def _resolve(
         self, candidate: _Candidate, slot: str, words: str, matches: list[EntityMatch]
@@ -223,6 +261,39 @@ class Matcher:
             candidate.choices = [
                 {slot: top.entity.value, "artist": who} for who in sorted(by) if who
             ]
+
+
+def _first_words(node: Node) -> frozenset[str] | None:
+    """The words a match of `node` can begin with; None when it can begin with any."""
+    words, _ = _firsts(node)
+    return words
+
+
+def _firsts(node: Node) -> tuple[frozenset[str] | None, bool]:
+    """(first words or None for any, whether the node can match no words at all)."""
+    if isinstance(node, Word):
+        return frozenset({node.text}), False
+    if isinstance(node, SlotRef):
+        return None, False
+    if isinstance(node, Alt):
+        found: set[str] = set()
+        empty = False
+        for option in node.options:
+            words, option_empty = _firsts(option)
+            if words is None:
+                return None, False
+            found |= words
+            empty = empty or option_empty
+        return frozenset(found), empty
+    found = set()
+    for item in node.items:
+        words, item_empty = _firsts(item)
+        if words is None:
+            return None, False
+        found |= words
+        if not item_empty:
+            return frozenset(found), False
+    return frozenset(found), True
 
 
 def _artists(match: EntityMatch) -> set[str]:
@@ -286,5 +357,9 @@ class _Walk:
                 yield end, (*caps, (slot.name, words)), literal
                 continue
             number = parse_duration(words) if slot.duration else parse_number(words)
-            if number is not None and (slot.duration or slot.low <= number <= slot.high):
+            if number is None:
+                continue
+            if slot.duration or slot.low <= number <= slot.high:
                 yield end, (*caps, (slot.name, number)), literal + len(words)
+            else:
+                yield end, (*caps, (slot.name, OutOfRange(str(number)))), literal + len(words)

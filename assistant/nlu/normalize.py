@@ -203,3 +203,22 @@ def vowel_class(word: str) -> str:
 
 
 _FIRST_VOWEL = re.compile(r"^(?:[wy](?=[aeiou]))?[^aeiou]*([aeiou])")
+
+
+# Spoken forms that are written several ways, each brought to one: "rockin'"/"rocking",
+# "wanna"/"want to", "gonna"/"going to", "o'"/"of" (Sweet Child o' Mine). "'n'" is already
+# "and" and numbers are spelled by `normalize`.
+_VARIANT_WORDS = {"wanna": "want to", "gonna": "goin to", "gotta": "got to", "o": "of",
+                  "til": "until", "cause": "because", "cuz": "because", "lil": "little",
+                  "ya": "you"}  # fmt: skip
+_DROPPED_G = re.compile(r"(?<=\w\w)ing$")
+
+
+def fold_variants(words: str) -> str:
+    """Canonical words with spoken variants folded: "wanna be startin somethin" and
+    "want to be starting something" both give "want to be startin somethin"."""
+    out = []
+    for word in words.split():
+        word = _VARIANT_WORDS.get(word, word)
+        out.append(_DROPPED_G.sub("in", word) if len(word) > 4 else word)
+    return " ".join(out)

@@ -22,6 +22,8 @@ def volume_down(result: IntentResult, ctx: SkillContext) -> Response:
 
 
 def set_volume(result: IntentResult, ctx: SkillContext) -> Response:
+    if "level" in result.unresolved:  # a level outside 0..100: say the range, change nothing
+        return respond(ctx, result, "out_of_range", "error")
     level = max(0, min(100, int(result.slots.get("level", ctx.config.player.volume))))
     ctx.player.unmute()
     ctx.player.set_volume(level)

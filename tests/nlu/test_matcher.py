@@ -343,9 +343,18 @@ NOT_UNDERSTOOD = [
     "what time is it",
     "add milk to my shopping list",
     "the",
-    "set the volume to a hundred and fifty",
-    "volume two hundred",
 ]
+
+
+@pytest.mark.parametrize("text", ["set the volume to a hundred and fifty", "volume two hundred"])
+def test_a_volume_out_of_range_is_set_volume_with_the_level_unresolved(
+    matcher: Matcher, text: str
+) -> None:
+    # Understood, so the answer can say the range instead of "I didn't understand".
+    result = matcher.match(text)
+    assert result is not None and result.intent == "SetVolume"
+    assert "level" in result.unresolved and "level" not in result.slots
+
 
 # Names the library does not have: understood as a request, never resolved to something else.
 NOT_IN_LIBRARY: list[tuple[str, str, str, str]] = [

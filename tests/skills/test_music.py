@@ -172,6 +172,13 @@ def test_volume_steps_and_bounds(rig: Rig) -> None:
     assert not rig.player.status().muted
 
 
+def test_a_volume_outside_the_range_is_refused_with_the_range(rig: Rig) -> None:
+    rig.say("set the volume to 40")
+    turn = rig.say("turn the volume to 250")
+    assert turn.response.text == "The volume goes from 0 to 100."
+    assert rig.player.status().volume == 40
+
+
 def test_a_crashing_skill_is_answered_and_the_next_command_works(rig: Rig) -> None:
     def boom(*_: object) -> None:
         raise RuntimeError("bug")

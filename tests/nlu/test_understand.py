@@ -1,0 +1,228 @@
+"""Understanding beyond the templates' exact words: names by sound and by part, spoken
+variants of written names, names found first when no template fits, and the newer phrasings.
+
+A small library of its own (built in memory through the real indexes), so each kind of name
+is here once; the sentences are ours, not the bench's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from assistant.config import Config, intents_dir
+from assistant.library.models import Track
+from assistant.nlu.library_entities import build_entities
+from assistant.nlu.matcher import Matcher
+from assistant.nlu.phonemes import Lexicon, Sounds, sounds
+from assistant.nlu.templates import load_intents
+
+# (artist, album, title)
+LIBRARY = [
+    ("Fleetwood Mac", "Tusk", "Sara"),
+    ("Fleetwood Mac", "Tusk", "Think About Me"),
+    ("R.E.M.", "Green", "Orange Crush"),
+    ("The Weeknd", "Starboy", "I Feel It Coming"),
+    ("Beyoncé", "Renaissance", "Cuff It"),
+    ("U2", "War", "Sunday Bloody Sunday"),
+    ("Johann Sebastian Bach", "Goldberg Variations", "Aria"),
+    ("Duke Ellington Orchestra", "Such Sweet Thunder", "The Star-Crossed Lovers"),
+    ("Glenn Miller Orchestra", "In the Mood", "Moonlight Serenade"),
+    ("Neil Young", "Freedom", "Rockin' in the Free World"),
+    ("C+C Music Factory", "Gonna Make You Sweat", "Things That Make You Go Hmmm"),
+    ("Steve Miller Band", "Fly Like an Eagle", "Rock 'n' Me"),
+    ("Spice Girls", "Spice", "2 Become 1"),
+    ("Kings of Leon", "Only by the Night", "Use Somebody"),
+]
+PLAYLISTS = ["Dinner Party", "Morning Run"]
+PODCASTS = ["Song Exploder"]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    tracks = [
+        Track(i, f"/m/{i}.mp3", title, artist, "", album, "Pop", None, 180.0)
+        for i, (artist, album, title) in enumerate(LIBRARY)
+    ]
+    entities = build_entities(tracks=tracks, playlists=PLAYLISTS, podcasts=PODCASTS, stations=[])
+    return Matcher(intents=load_intents(intents_dir(Config())), entities=entities)
+
+
+def acts(matcher: Matcher, text: str, intent: str, slots: dict[str, Any]) -> None:
+    """The matcher reads `text` as `intent` with `slots`, sure enough to act (0.8)."""
+    result = matcher.match(text)
+    assert result is not None, text
+    assert (result.intent, dict(result.slots)) == (intent, slots), text
+    assert not result.unresolved and not result.choices, text
+    assert result.confidence >= 0.8, (text, result.confidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "artist"),
+    [
+        ("play fleet wood mack", "Fleetwood Mac"),
+        ("play some fleet wood mac", "Fleetwood Mac"),
+        ("play are e m", "R.E.M."),
+        ("play you too", "U2"),
+        ("play something by you too", "U2"),
+        ("play beyond say", "Beyoncé"),
+        ("play something by the weekend", "The Weeknd"),
+    ],
+)
+def test_names_written_as_they_sound(matcher: Matcher, text: str, artist: str) -> None:
+    acts(matcher, text, "PlayArtist", {"artist": artist})
+
+
+def test_a_name_that_only_sounds_like_another_with_a_different_first_word_is_not_it(
+    matcher: Matcher,
+) -> None:
+    # "queens of leon" shares the end of Kings of Leon's sound, not its beginning.
+    result = matcher.match("play queens of leon")
+    assert result is None or result.unresolved or result.confidence < 0.8
+
+
+def test_sounds_join_words_across_their_boundaries() -> None:
+    say = sounds()
+    assert say.words("fleet wood mac") == say.words("fleetwood mac")
+    assert say.words("you too") == say.words("u two")
+    assert say.letters("rem") in say.name("R.E.M.", ["rem"])
+
+
+def test_lexicon_answers_like_a_dict_of_cmudict(tmp_path: Any) -> None:
+    path = tmp_path / "dict"
+    path.write_text("abba AE B AH\nabbey AE B IY\nabbey(2) AE B EY\nzoo Z UW\n")
+    lexicon = Lexicon(path)
+    assert dict(lexicon) == {"abba": "AE B AH", "abbey": "AE B IY", "zoo": "Z UW"}
+    assert "abb" not in lexicon and "zoo" in lexicon
+    # A word it lacks is guessed, never empty.
+    assert Sounds(lexicon).word("zooba")
+
+
+@pytest.mark.parametrize(
+    ("text", "artist"),
+    [
+        ("play bach", "Johann Sebastian Bach"),
+        ("play some sebastian bach", "Johann Sebastian Bach"),
+        ("play the ellington orchestra", "Duke Ellington Orchestra"),
+        ("play glenn miller", "Glenn Miller Orchestra"),
+        ("play neil", "Neil Young"),
+    ],
+)
+def test_a_distinctive_part_of_a_name_names_it(matcher: Matcher, text: str, artist: str) -> None:
+    acts(matcher, text, "PlayArtist", {"artist": artist})
+
+
+def test_a_part_shared_by_names_is_asked_about(matcher: Matcher) -> None:
+    result = matcher.match("play the orchestra")
+    assert result is not None and result.intent == "PlayArtist"
+    assert {c["artist"] for c in result.choices} == {
+        "Duke Ellington Orchestra",
+        "Glenn Miller Orchestra",
+    }
+
+
+def test_only_the_first_or_last_words_of_a_name_are_a_part_of_it(matcher: Matcher) -> None:
+    for text in ("play miller band orchestra", "play sebastian", "play ell"):
+        result = matcher.match(text)
+        assert result is None or result.unresolved or result.choices, text
+
+
+@pytest.mark.parametrize(
+    ("text", "track"),
+    [
+        ("play rocking in the free world", "Rockin' in the Free World"),
+        ("play rockin in the free world", "Rockin' in the Free World"),
+        ("play rock and me", "Rock 'n' Me"),
+        ("play rock n me", "Rock 'n' Me"),
+        ("play two become one", "2 Become 1"),
+        ("play 2 become 1", "2 Become 1"),
+        ("play things that make you go hmmm", "Things That Make You Go Hmmm"),
+    ],
+)
+def test_spoken_variants_of_written_titles(matcher: Matcher, text: str, track: str) -> None:
+    acts(matcher, text, "PlayTrack", {"track": track})
+
+
+@pytest.mark.parametrize(
+    "text", ["play the album going to make you sweat", "play the album gonna make you sweat"]
+)
+def test_gonna_and_going_to_are_one(matcher: Matcher, text: str) -> None:
+    acts(matcher, text, "PlayAlbum", {"album": "Gonna Make You Sweat"})
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slots"),
+    [
+        ("play fleetwood mac tusk", "PlayAlbum", {"album": "Tusk", "artist": "Fleetwood Mac"}),
+        ("play tusk album", "PlayAlbum", {"album": "Tusk"}),
+        ("play the neil young song rockin in the free world", "PlayTrack",
+         {"track": "Rockin' in the Free World", "artist": "Neil Young"}),
+        ("play podcast song exploder", "PlayPodcast", {"podcast": "Song Exploder"}),
+        ("start the dinner party playlist", "PlayPlaylist", {"playlist": "Dinner Party"}),
+        ("play morning run on shuffle", "PlayPlaylist", {"playlist": "Morning Run"}),
+        ("shuffle my morning run playlist", "PlayPlaylist", {"playlist": "Morning Run"}),
+        ("skip ahead to the next song", "NextTrack", {}),
+        ("go back one track", "PreviousTrack", {}),
+        ("set shuffle mode to on", "Shuffle", {"state": "on"}),
+        ("bring the volume down to 35 percent", "SetVolume", {"level": 35}),
+        ("crank it up to 90", "SetVolume", {"level": 90}),
+        ("volume to the max", "SetVolume", {"level": 100}),
+        ("hold on a moment", "Pause", {}),
+    ],
+)  # fmt: skip
+def test_phrasings_the_templates_lacked(
+    matcher: Matcher, text: str, intent: str, slots: dict[str, Any]
+) -> None:
+    acts(matcher, text, intent, slots)
+
+
+def test_a_volume_outside_the_range_is_reported_not_ignored(matcher: Matcher) -> None:
+    result = matcher.match("set the volume to 250")
+    assert result is not None and result.intent == "SetVolume"
+    assert result.unresolved == {"level": "250"} and "level" not in result.slots
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slots"),
+    [
+        ("play orange crush r.e.m.", "PlayTrack", {"track": "Orange Crush", "artist": "R.E.M."}),
+        ("play green by r.e.m. album", "PlayAlbum", {"album": "Green", "artist": "R.E.M."}),
+        ("play the war album by u2", "PlayAlbum", {"album": "War", "artist": "U2"}),
+    ],
+)
+def test_names_first_when_no_template_fits(
+    matcher: Matcher, text: str, intent: str, slots: dict[str, Any]
+) -> None:
+    acts(matcher, text, intent, slots)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slots"),
+    [
+        ("lay tusk album", "PlayAlbum", {"album": "Tusk"}),
+        ("place a sunday bloody sunday", "PlayTrack", {"track": "Sunday Bloody Sunday"}),
+    ],
+)
+def test_a_garbled_command_word_is_asked_about(
+    matcher: Matcher, text: str, intent: str, slots: dict[str, Any]
+) -> None:
+    result = matcher.match(text)
+    assert result is not None and (result.intent, dict(result.slots)) == (intent, slots)
+    assert 0.5 <= result.confidence < 0.8
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how old is neil young",
+        "my sister saw u2 in concert",
+        "lay the table for dinner",
+        "place the order for the party",
+        "play football in the park with the kids",
+        "start the car and drive to the morning run",
+    ],
+)
+def test_sentences_that_are_not_commands_do_nothing(matcher: Matcher, text: str) -> None:
+    result = matcher.match(text)
+    assert result is None or result.unresolved or result.confidence < 0.8, (text, result)
