@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from assistant import __version__, app
 from assistant.errors import AssistantError
+from assistant.logsafe import SafeMessages
 
 DESCRIPTION = (
     "An offline, voice-controlled smart speaker: it wakes on a phrase, understands music "
@@ -138,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JournalFormatter() if os.environ.get("JOURNAL_STREAM") else _PLAIN)
+    # One line per message, whatever text from outside it carries (see logsafe).
+    handler.addFilter(SafeMessages())
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, handlers=[handler])
     try:
         if args.command == "doctor":

@@ -29,6 +29,7 @@ from assistant.audio.endpoint import Endpointer, SpeechStarted, Utterance
 from assistant.control import PendingRequest
 from assistant.dialogue import Dialogue, Turn
 from assistant.errors import AssistantError
+from assistant.logsafe import shown
 from assistant.nlu.base import IntentResult
 from assistant.player.base import Player
 from assistant.skills.base import Response
@@ -332,7 +333,7 @@ class Daemon:
     def _announce(self, text: str) -> None:
         """Something learnt after its command was answered ("Jazz FM isn't answering"), or an
         `assistant ctl announce`: spoken over ducked music."""
-        logger.info("daemon: announcing %r", text)
+        logger.info("daemon: announcing %s", shown(repr(text)))
         self._duck()
         self._follow_up_after_speech = False
         self._speaking.add(text)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.config import Config
+from assistant.logsafe import shown
 from assistant.nlu.answers import FILLER, NO, ORDINALS, YES
 from assistant.nlu.base import IntentResult, SlotValue
 from assistant.nlu.matcher import Matcher
@@ -171,7 +172,12 @@ class Dialogue:
         return self._reply(text, result, Response(question, "ask", result.intent, choices))
 
     def _reply(self, text: str, result: IntentResult | None, response: Response) -> Turn:
-        logger.info("%r -> %s: %r", text, result.intent if result else None, response.text)
+        logger.info(
+            "%s -> %s: %s",
+            shown(repr(text)),
+            result.intent if result else None,
+            shown(repr(response.text)),
+        )
         return Turn(text, result, response, follow_up=response.outcome == "ask")
 
     # -- an answer to a question -------------------------------------------------------------

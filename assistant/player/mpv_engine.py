@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.config import PlayerConfig
 from assistant.errors import EngineError, PlayerError
+from assistant.logsafe import shown
 from assistant.player.base import (
     ClipPlayer,
     EndReason,
@@ -202,7 +203,7 @@ class MpvPlayer:
     def _handle(self, data: dict[str, Any]) -> None:
         kind = data["event"]
         if kind == b"log":
-            logger.info("mpv %s: %s", data["prefix"], str(data["text"]).rstrip())
+            logger.info("mpv %s: %s", data["prefix"], shown(str(data["text"]).rstrip()))
         elif kind == b"start-file":
             entry = data.get("playlist_entry_id")
             self._last_start_entry = entry
@@ -226,7 +227,7 @@ class MpvPlayer:
         self._errors_in_row = 0
         duration = self._get("duration")
         self._duration = float(duration) if duration else item.duration
-        logger.info("player: playing %s", item.label)
+        logger.info("player: playing %s", shown(item.label))
         self._emit(TrackStarted(item=item, at=time.time()))
 
     def _file_ended(self, reason: bytes, file_error: bytes) -> None:
@@ -240,7 +241,9 @@ class MpvPlayer:
             return  # mpv's core is going away under us: the shutdown event restarts it
         if reason == b"error":
             message = file_error.decode("utf-8", "replace") or "playback failed"
-            logger.warning("player: cannot play %s (%s): %s", item.label, item.location, message)
+            logger.warning(
+                "player: cannot play %s (%s): %s", shown(item.label), shown(item.location), message
+            )
             self._emit(PlaybackError(item=item, message=message))
             self._emit(TrackEnded(item=item, reason="error", position=0.0, at=time.time()))
             self._entry = None
@@ -311,7 +314,7 @@ class MpvPlayer:
             self._entry = _loadfile(self._mpv, item.location, item.start)
         except (SystemError, RuntimeError, ValueError, TypeError) as exc:
             # mpv reports nearly every problem through end-file; this is for the rest.
-            logger.warning("player: mpv refused %s: %s", item.location, exc)
+            logger.warning("player: mpv refused %s: %s", shown(item.location), exc)
             self._entry = None
             self._emit(PlaybackError(item=item, message=str(exc)))
             self._set_stopped()

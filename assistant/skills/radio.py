@@ -14,6 +14,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from assistant.logsafe import shown
 from assistant.nlu.base import IntentResult
 from assistant.player.base import (
     PlaybackError,
@@ -96,7 +97,7 @@ class StationWatch:
             if tuning.player.status().current != tuning.item:
                 self._settle()  # the owner moved on to something else
         elif isinstance(event, TrackStarted):
-            logger.info("radio: %s answered", tuning.item.title)
+            logger.info("radio: %s answered", shown(tuning.item.title))
             self._settle()
         else:
             self._fail(tuning, event.message)
@@ -112,7 +113,7 @@ class StationWatch:
         self._settle()
         if tuning.player.status().current != tuning.item:
             return  # the failure came in after the owner had already asked for something else
-        logger.warning("radio: %s is not answering (%s)", tuning.item.title, reason)
+        logger.warning("radio: %s is not answering (%s)", shown(tuning.item.title), reason)
         tuning.player.stop()  # nothing may start playing after the owner was told it failed
         tuning.announcements.add(tuning.failed)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from assistant.logsafe import shown
 from assistant.tts.base import SpeechEventSink, SpeechFinished, SpeechStarted
 from assistant.tts.earcons import Earcons
 from assistant.tts.speaker import Speaker
@@ -29,7 +30,7 @@ class VoiceOutput:
         if self._speaker is not None:
             self._speaker.say(text)
             return
-        logger.info("(speech off) %s", text)
+        logger.info("(speech off) %s", shown(text))
         # Whoever waits for the answer to be spoken learns it is done.
         if self._on_event is not None:
             self._on_event(SpeechStarted(text))
