@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +26,8 @@ from assistant.audio.vad import create_vad
 from assistant.config import Config, changed_settings, describe_source, intents_dir, load_config
 from assistant.dialogue import Dialogue
 from assistant.errors import ControlError, EngineError
-from assistant.library.models import ScanReport
+from assistant.library.indexer import NEVER_SCANNED
+from assistant.library.models import ScanProgress, ScanReport
 from assistant.library.store import Catalogue
 from assistant.listen import first_utterance, hear, listen_files
 from assistant.nlu.base import IntentResult
@@ -56,13 +57,21 @@ def load(path: Path | None) -> Config:
 
 @contextmanager
 def open_catalogue(config: Config, *, scan_if_new: bool = True) -> Iterator[Catalogue]:
-    """The catalogue in the state dir; scanned first when it has never been scanned."""
-    new = not config.catalogue_path.exists()
-    catalogue = Catalogue(path=config.catalogue_path)
+    """The catalogue in the state dir; scanned first when no scan of it ever finished (a new or
+    empty file, or a scan that was killed half-way), with a warning unless it is simply new."""
+    path = config.catalogue_path
+    emptied = path.is_file() and path.stat().st_size == 0
+    catalogue = Catalogue(path=path)
     try:
-        if scan_if_new and (new or catalogue.recovered_from is not None):
-            logger.info("no catalogue yet: scanning the library first")
-            _log_report(scan(config, catalogue))
+        unfinished = catalogue.unfinished()
+        if emptied:
+            unfinished = f"the library database {path} was empty (0 bytes)"
+        if scan_if_new and unfinished is not None:
+            if unfinished == NEVER_SCANNED and catalogue.generation() == 0:
+                logger.info("no catalogue yet: scanning the library first")
+            elif catalogue.recovered_from is None:  # a corrupt file was reported already
+                logger.warning("%s: scanning the library again", unfinished)
+            scan(config, catalogue)
         yield catalogue
     finally:
         catalogue.close()
@@ -71,30 +80,68 @@ def open_catalogue(config: Config, *, scan_if_new: bool = True) -> Iterator[Cata
 def scan(config: Config, catalogue: Catalogue) -> ScanReport:
     lib = config.library
     return catalogue.scan(
-        music_dirs=lib.music_dirs, playlist_dirs=lib.playlist_dirs, podcast_dirs=lib.podcast_dirs
+        music_dirs=lib.music_dirs,
+        playlist_dirs=lib.playlist_dirs,
+        podcast_dirs=lib.podcast_dirs,
+        on_progress=_progress_line(),
     )
+
+
+def _plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
+def _progress_line() -> Callable[[ScanProgress], None] | None:
+    """A scan's counts rewritten in place on a terminal; nothing when stderr is not one (a
+    service, a pipe): a log full of carriage returns helps nobody."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(p: ScanProgress) -> None:
+        print(
+            f"\rscanning: {_plural(p.files, 'file')}, {p.added} new, {p.failed} unreadable, "
+            f"{_plural(p.playlists, 'playlist')}\x1b[K",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return show
 
 
 def scan_library(config: Config) -> int:
-    """`assistant library scan`: bring the catalogue up to date and say what changed."""
+    """`assistant library scan`: bring the catalogue up to date and say what changed; 1 when a
+    configured folder is missing (what it held is kept, but nothing could be scanned there)."""
     with open_catalogue(config, scan_if_new=False) as catalogue:
+        unfinished = catalogue.unfinished()
+        if unfinished is not None and unfinished != NEVER_SCANNED:
+            logger.warning("%s: scanning the library again", unfinished)
         report = scan(config, catalogue)
-        _log_report(report)
         tracks = len(catalogue.tracks())
+    if sys.stderr.isatty():
+        print(file=sys.stderr)  # end the progress line
     print(
-        f"{tracks} tracks: {report.added} added, {report.updated} updated, "
+        f"{_plural(tracks, 'track')}, {_plural(report.playlists, 'playlist')}: "
+        f"{report.added} added, {report.updated} updated, "
         f"{report.removed} removed, {report.unchanged} unchanged, "
-        f"{len(report.failed)} unreadable, {len(report.dangling)} dangling playlist entries "
+        f"{len(report.failed)} unreadable, "
+        f"{_plural(len(report.dangling), 'dangling playlist entry', 'dangling playlist entries')} "
         f"({report.seconds:.1f} s)"
     )
-    return 0
+    missing = _missing_folders(config)
+    for key, folder in missing:
+        print(f"assistant: {key}: {folder} does not exist; nothing scanned there", file=sys.stderr)
+    return 1 if missing else 0
 
 
-def _log_report(report: ScanReport) -> None:
-    for path, reason in report.failed:
-        logger.warning("unreadable, skipped: %s (%s)", path, reason)
-    for playlist, entry in report.dangling:
-        logger.warning("playlist %s: entry not in the library: %s", playlist, entry)
+def _missing_folders(config: Config) -> list[tuple[str, Path]]:
+    lib = config.library
+    kinds = (
+        ("library.music_dirs", lib.music_dirs),
+        ("library.playlist_dirs", lib.playlist_dirs),
+        ("library.podcast_dirs", lib.podcast_dirs),
+    )
+    return [(key, d) for key, dirs in kinds for d in dirs if not d.expanduser().is_dir()]
 
 
 def import_history(config: Config, path: Path) -> int:
@@ -463,7 +510,6 @@ def run_daemon(config_path: Path | None) -> int:
                 running, library=fresh.library, radio=fresh.radio, concepts=fresh.concepts
             )
             report = scan(running, core.catalogue)
-            _log_report(report)
             intents = load_intents(intents_dir(running))
             new_matcher = build_matcher(running, core.catalogue, intents)
             core.skills.reconfigure(config=running, intents=intents)

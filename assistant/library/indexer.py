@@ -6,14 +6,17 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.library import scanner
 from assistant.library.database import Database
-from assistant.library.models import ScanReport
-from assistant.library.playlists import PLAYLIST_EXTENSIONS, read_playlist
+from assistant.library.locations import local_path, location
+from assistant.library.locations import text as name_text
+from assistant.library.models import ScanProgress, ScanReport
+from assistant.library.playlists import PLAYLIST_EXTENSIONS, PlaylistEntry, read_playlist
+from assistant.logsafe import shown, summary
 
 logger = logging.getLogger(__name__)
 
@@ -22,12 +25,17 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 500
 
 
+ProgressSink = Callable[[ScanProgress], None]
+
+
 @dataclass
 class _Tally:
+    on_progress: ProgressSink | None = None
     added: int = 0
     updated: int = 0
     removed: int = 0
     unchanged: int = 0
+    playlists: int = 0
     playlists_changed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     dangling: list[tuple[str, str]] = field(default_factory=list)
@@ -35,6 +43,22 @@ class _Tally:
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed or self.playlists_changed)
+
+    def fail(self, path: str, reason: str) -> None:
+        """One file skipped: logged in full only at debug, summarised at the end of the scan."""
+        logger.debug("cannot read %s: %s; skipped", shown(path), shown(reason))
+        self.failed.append((location(path), reason))
+
+    def progress(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(
+                ScanProgress(
+                    files=self.added + self.updated + self.unchanged + len(self.failed),
+                    added=self.added,
+                    failed=len(self.failed),
+                    playlists=self.playlists,
+                )
+            )
 
 
 @dataclass(frozen=True)
@@ -61,10 +85,40 @@ def _under(path: str, roots: Iterable[_Root]) -> _Root | None:
     return None
 
 
-def _removable(path: str, roots: Sequence[_Root]) -> bool:
+def _removable(stored: str, roots: Sequence[_Root]) -> bool:
     """A file not seen by the walk is gone, unless its whole library folder is missing."""
-    root = _under(path, roots)
+    path = local_path(stored)
+    root = _under(path, roots) if path is not None else None
     return root is None or root.present
+
+
+# meta keys: 'scan_started' is committed before a scan writes anything and deleted in the
+# scan's last transaction, so a scan that was killed, crashed or lost power is still known as
+# unfinished at the next start; 'scan_finished' says a scan has ever run to its end (an empty
+# or new file has none).
+SCAN_STARTED = "scan_started"
+SCAN_FINISHED = "scan_finished"
+NEVER_SCANNED = "the library has never been scanned completely"
+
+
+def _mark(conn: sqlite3.Connection, key: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, int(time.time())))
+
+
+def unfinished_scan(db: Database) -> str | None:
+    """Why the catalogue cannot be trusted as whole (a scan to redo), or None if it can."""
+    with db.read() as conn:
+        keys = {
+            row[0]
+            for row in conn.execute(
+                "SELECT key FROM meta WHERE key IN (?, ?)", (SCAN_STARTED, SCAN_FINISHED)
+            )
+        }
+    if SCAN_STARTED in keys:
+        return "the last library scan did not finish"
+    if SCAN_FINISHED not in keys:
+        return NEVER_SCANNED
+    return None
 
 
 def run_scan(
@@ -73,18 +127,31 @@ def run_scan(
     music_dirs: Sequence[Path],
     playlist_dirs: Sequence[Path],
     podcast_dirs: Sequence[Path],
+    on_progress: ProgressSink | None = None,
 ) -> ScanReport:
     """Bring the database in line with the folders; see Catalogue.scan."""
     started = time.monotonic()
-    tally = _Tally()
+    with db.write() as conn:
+        _mark(conn, SCAN_STARTED)
+    tally = _Tally(on_progress)
     music = _roots(music_dirs)
     podcasts = _roots(podcast_dirs)
     _scan_tracks(db, music, podcasts, tally)
     _scan_episodes(db, podcasts, tally)
     _scan_playlists(db, _roots(playlist_dirs), tally)
-    if tally.changed:
-        with db.write() as conn:
+    tally.progress()
+    with db.write() as conn:
+        if tally.changed:
             conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+        conn.execute("DELETE FROM meta WHERE key = ?", (SCAN_STARTED,))
+        _mark(conn, SCAN_FINISHED)
+    if tally.failed:
+        logger.warning(
+            "library scan: %d %s could not be read, skipped: %s",
+            len(tally.failed),
+            "file" if len(tally.failed) == 1 else "files",
+            summary([f"{local_path(path) or path} ({reason})" for path, reason in tally.failed]),
+        )
     report = ScanReport(
         added=tally.added,
         updated=tally.updated,
@@ -93,6 +160,7 @@ def run_scan(
         failed=tuple(tally.failed),
         dangling=tuple(tally.dangling),
         seconds=time.monotonic() - started,
+        playlists=tally.playlists,
     )
     logger.info(
         "library scan: %d added, %d updated, %d removed, %d unchanged, %d failed, "
@@ -138,8 +206,7 @@ def _read(stat: scanner.FileStat, root: str, tally: _Tally) -> scanner.Tags | No
     try:
         return scanner.read_tags(stat.path, root=root)
     except scanner.UnreadableFileError as exc:
-        logger.warning("cannot read %s: %s; skipped", stat.path, exc)
-        tally.failed.append((stat.path, str(exc)))
+        tally.fail(stat.path, str(exc))
         return None
 
 
@@ -160,17 +227,21 @@ def _scan_tracks(db: Database, music: list[_Root], podcasts: list[_Root], tally:
     for root in music:
         if not root.present:
             continue
-        for stat in scanner.walk_files([root.path], scanner.AUDIO_EXTENSIONS, exclude):
-            if stat.path in seen:
+        for stat in scanner.walk_files(
+            [root.path], scanner.AUDIO_EXTENSIONS, exclude, on_skipped=tally.fail
+        ):
+            stored = location(stat.path)
+            if stored in seen:
                 continue  # nested music folders: counted once
-            seen.add(stat.path)
-            if known.get(stat.path) == (stat.size, stat.mtime_ns):
+            seen.add(stored)
+            if known.get(stored) == (stat.size, stat.mtime_ns):
                 tally.unchanged += 1
                 continue
             pending.append((stat, root.path))
             if len(pending) >= BATCH_SIZE:
                 gone += _write_tracks(db, pending, known, tally)
                 pending = []
+                tally.progress()
     gone += _write_tracks(db, pending, known, tally)
     gone += [p for p in known if p not in seen and _removable(p, music)]
     tally.removed += len(gone)
@@ -187,18 +258,19 @@ def _write_tracks(
     rows = []
     unreadable = []
     for stat, root in batch:
+        stored = location(stat.path)
         tags = _read(stat, root, tally)
         if tags is None:
-            if stat.path in known:
-                unreadable.append(stat.path)
+            if stored in known:
+                unreadable.append(stored)
             continue
-        if stat.path in known:
+        if stored in known:
             tally.updated += 1
         else:
             tally.added += 1
         rows.append(
             (
-                stat.path,
+                stored,
                 stat.size,
                 stat.mtime_ns,
                 tags.title,
@@ -226,27 +298,31 @@ def _scan_episodes(db: Database, podcasts: list[_Root], tally: _Tally) -> None:
     for root in podcasts:
         if not root.present:
             continue
-        for stat in scanner.walk_files([root.path], scanner.AUDIO_EXTENSIONS):
+        for stat in scanner.walk_files(
+            [root.path], scanner.AUDIO_EXTENSIONS, on_skipped=tally.fail
+        ):
             rel = os.path.relpath(stat.path, root.path).split(os.sep)
             if len(rel) < 2:
-                logger.debug("podcast file %s is not in a show folder; ignored", stat.path)
+                logger.debug("podcast file %s is not in a show folder; ignored", shown(stat.path))
                 continue
-            seen.add(stat.path)
-            if known.get(stat.path) == (stat.size, stat.mtime_ns):
+            stored = location(stat.path)
+            seen.add(stored)
+            if known.get(stored) == (stat.size, stat.mtime_ns):
                 tally.unchanged += 1
                 continue
             tags = _read(stat, root.path, tally)
             if tags is None:
-                if stat.path in known:
-                    gone.append(stat.path)
+                if stored in known:
+                    gone.append(stored)
                 continue
-            if stat.path in known:
+            if stored in known:
                 tally.updated += 1
             else:
                 tally.added += 1
             published = tags.published if tags.published is not None else stat.mtime_ns / 1e9
+            show = name_text(rel[0])
             rows.append(
-                (rel[0], tags.title, stat.path, stat.size, stat.mtime_ns, published, tags.duration)
+                (show, tags.title, stored, stat.size, stat.mtime_ns, published, tags.duration)
             )
     for i in range(0, len(rows), BATCH_SIZE):
         with db.write() as conn:
@@ -254,6 +330,17 @@ def _scan_episodes(db: Database, podcasts: list[_Root], tally: _Tally) -> None:
     gone += [p for p in known if p not in seen and _removable(p, podcasts)]
     tally.removed += len(gone)
     _delete(db, "episodes", gone)
+
+
+def _legacy_name(path: str | None) -> str | None:
+    """The file `path` names if the disk wrote its name in Windows-1252 rather than UTF-8 (an
+    old USB disk or Samba share), as os.fsdecode gives it; None if that is the same file."""
+    if path is None or path.isascii():
+        return None
+    try:
+        return os.fsdecode(path.encode("cp1252"))
+    except UnicodeEncodeError:
+        return None
 
 
 class _TrackFinder:
@@ -264,17 +351,24 @@ class _TrackFinder:
             self._by_path: dict[str, int] = dict(conn.execute("SELECT path, id FROM tracks"))
         self._by_folded: dict[str, int] | None = None
 
-    def find(self, path: str | None) -> int | None:
-        if path is None:
+    def find(self, entry: PlaylistEntry) -> int | None:
+        for path in (entry.raw_path, entry.path, _legacy_name(entry.path)):
+            found = self._find(path)
+            if found is not None:
+                return found
+        return None
+
+    def _find(self, path: str | None) -> int | None:
+        if path is None or "\x00" in path:  # no file name holds a zero byte
             return None
-        found = self._by_path.get(path)
+        found = self._by_path.get(location(path))
         if found is None:
-            found = self._by_path.get(os.path.realpath(path))
+            found = self._by_path.get(location(os.path.realpath(path)))
         if found is None:
             # Playlists made on Windows or macOS often differ from the file only in case.
             if self._by_folded is None:
                 self._by_folded = {p.casefold(): i for p, i in self._by_path.items()}
-            found = self._by_folded.get(path.casefold())
+            found = self._by_folded.get(location(path).casefold())
         return found
 
 
@@ -284,31 +378,42 @@ def _scan_playlists(db: Database, roots: list[_Root], tally: _Tally) -> None:
         stored = {path: pid for pid, path in conn.execute("SELECT id, path FROM playlists")}
     seen: set[str] = set()
     present = [r.path for r in roots if r.present]
-    for stat in scanner.walk_files(present, PLAYLIST_EXTENSIONS):
+    for stat in scanner.walk_files(present, PLAYLIST_EXTENSIONS, on_skipped=tally.fail):
         try:
             playlist = read_playlist(stat.path)
         except OSError as exc:
-            logger.warning("cannot read playlist %s: %s; skipped", stat.path, exc)
-            tally.failed.append((stat.path, exc.strerror or str(exc)))
+            tally.fail(stat.path, exc.strerror or str(exc))
             continue
-        seen.add(stat.path)
+        path = location(stat.path)
+        name = name_text(playlist.name)
+        seen.add(path)
+        tally.playlists += 1
         ids = []
         dangling = []
         for entry in playlist.entries:
-            track_id = finder.find(entry.path)
+            track_id = finder.find(entry)
             if track_id is None:
                 dangling.append(entry.written)
             else:
                 ids.append(track_id)
-        if dangling:
+        if dangling and not ids:
+            # Not one line names a track: a playlist from another machine, or no playlist at
+            # all (a symlink to /etc/passwd). Its lines are not worth a place in the log.
             logger.warning(
-                "playlist %s: %d entries not in the library, left out: %s",
-                playlist.name,
+                "playlist %s: none of its %d entries is in the library",
+                shown(name),
                 len(dangling),
-                "; ".join(dangling[:5]) + ("; ..." if len(dangling) > 5 else ""),
             )
-            tally.dangling += [(playlist.name, d) for d in dangling]
-        if _store_playlist(db, stored.get(stat.path), playlist.name, stat.path, ids):
+        elif dangling:
+            logger.warning(
+                "playlist %s: %d %s not in the library, left out: %s",
+                shown(name),
+                len(dangling),
+                "entry" if len(dangling) == 1 else "entries",
+                summary(dangling),
+            )
+        tally.dangling += [(name, d) for d in dangling]
+        if _store_playlist(db, stored.get(path), name, path, ids):
             tally.playlists_changed += 1
     gone = [p for p in stored if p not in seen and _removable(p, roots)]
     if gone:
@@ -343,6 +448,6 @@ def _store_playlist(
                 [(playlist_id, n, t) for n, t in enumerate(ids)],
             )
     except sqlite3.IntegrityError as exc:
-        logger.warning("playlist %s not stored: %s", path, exc)
+        logger.warning("playlist %s not stored: %s", shown(path), exc)
         return False
     return True

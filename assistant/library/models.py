@@ -61,3 +61,16 @@ class ScanReport:
     """(playlist name, entry as written) for playlist entries that are not in the catalogue."""
     seconds: float
     """Wall-clock duration of the scan."""
+    playlists: int = 0
+    """Playlist files read."""
+
+
+@dataclass(frozen=True)
+class ScanProgress:
+    """How far a running scan has got, for a progress line."""
+
+    files: int
+    """Audio files looked at so far (read, unchanged or unreadable)."""
+    added: int
+    failed: int
+    playlists: int

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import codecs
+import errno
 import logging
 import ntpath
 import os
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from assistant.library.scanner import open_regular
 
 logger = logging.getLogger(__name__)
 
 PLAYLIST_EXTENSIONS = frozenset({".m3u", ".m3u8"})
+
+MAX_BYTES = 16 * 2**20
+"""A playlist file larger than this is refused: no list of songs is, and it would all be read."""
+
+# Only these end a line: str.splitlines() would also split a title on \x1c, \x85 or \u2028.
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -21,6 +32,9 @@ class PlaylistEntry:
     written: str
     path: str | None
     """Absolute, normalised path; None for entries that cannot name a local file (a URL)."""
+    raw_path: str | None = None
+    """For a line that is not UTF-8: the path its bytes name on this disk (`path` is the line read
+    as Windows-1252), since the player that wrote it may have written the file name's bytes."""
 
 
 @dataclass(frozen=True)
@@ -32,40 +46,70 @@ class PlaylistFile:
 
 
 def read_playlist(path: str) -> PlaylistFile:
-    """Parse one playlist file; raises OSError only when the file cannot be read at all.
+    """Parse one playlist file; raises OSError only when the file cannot be read at all (or is
+    no regular file, or is larger than MAX_BYTES).
 
-    .m3u8 is UTF-8 by definition; .m3u is tried as UTF-8 first and read as Windows-1252/Latin-1
-    when that fails, the encoding older players write. #EXTM3U, #EXTINF and other comment lines
-    are ignored. Entries may be relative to the playlist's folder, absolute, file:// URIs, or
-    written with Windows backslashes.
+    .m3u8 is UTF-8 by definition; .m3u is read as UTF-16 when it starts with a byte-order mark
+    or looks like UTF-16 (as some Windows players write it), else tried as UTF-8 and read as
+    Windows-1252/Latin-1 when that fails, the encoding older players write. #EXTM3U, #EXTINF and
+    other comment lines are ignored. Entries may be relative to the playlist's folder, absolute,
+    file:// URIs, or written with Windows backslashes.
     """
-    data = Path(path).read_bytes()
-    text = _decode(data, strict_utf8=path.lower().endswith(".m3u8"))
+    with open_regular(path) as f:
+        data = f.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise OSError(errno.EFBIG, f"larger than {MAX_BYTES // 2**20} MB")
     folder = os.path.dirname(os.path.abspath(path))
     entries = []
-    for line in text.splitlines():
-        line = line.strip()
+    for text, raw in _lines(data, strict_utf8=path.lower().endswith(".m3u8")):
+        line = text.strip()
         if not line or line.startswith("#"):
             continue
-        entries.append(PlaylistEntry(written=line, path=resolve_entry(line, folder)))
+        raw_path = None
+        if raw is not None and "\x00" not in line:
+            raw_path = resolve_entry(os.fsdecode(raw.strip()), folder)
+        entries.append(PlaylistEntry(line, resolve_entry(line, folder), raw_path))
     return PlaylistFile(
         name=os.path.splitext(os.path.basename(path))[0], path=path, entries=tuple(entries)
     )
 
 
-def _decode(data: bytes, *, strict_utf8: bool) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+def _utf16(data: bytes) -> str | None:
+    """Which UTF-16 `data` is in, if it is: by its byte-order mark, else by its zero bytes."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"  # the codec reads the mark and drops it
+    sample = data[:4096]
+    if len(sample) >= 2 and sample.count(0) * 4 >= len(sample):
+        # ASCII text in UTF-16 has a zero in every other byte: the odd ones for little-endian.
+        return "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
+    return None
+
+
+def _lines(data: bytes, *, strict_utf8: bool) -> Iterator[tuple[str, bytes | None]]:
+    """Each line as text, with its bytes where they were not UTF-8 (see PlaylistEntry.raw_path)."""
+    wide = None if strict_utf8 else _utf16(data)
+    if wide is not None:
+        yield from ((line, None) for line in _LINE_END.split(data.decode(wide, errors="replace")))
+        return
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
     try:
-        return data.decode("utf-8")
+        yield from ((line, None) for line in _LINE_END.split(data.decode("utf-8")))
+        return
     except UnicodeDecodeError:
         if strict_utf8:
-            return data.decode("utf-8", errors="replace")
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        # cp1252 leaves five bytes undefined; latin-1 maps every byte.
-        return data.decode("latin-1")
+            text = data.decode("utf-8", errors="replace")
+            yield from ((line, None) for line in _LINE_END.split(text))
+            return
+    for raw in data.splitlines():
+        try:
+            yield raw.decode("utf-8"), None
+        except UnicodeDecodeError:
+            try:
+                yield raw.decode("cp1252"), raw
+            except UnicodeDecodeError:
+                # cp1252 leaves five bytes undefined; latin-1 maps every byte.
+                yield raw.decode("latin-1"), raw
 
 
 def resolve_entry(entry: str, folder: str) -> str | None:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
+import stat
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePath
-from typing import Any
+from typing import IO, Any
 
 from assistant.errors import LibraryError
+from assistant.library import locations
+from assistant.logsafe import shown
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +57,18 @@ class Tags:
 
 
 def walk_files(
-    roots: Iterable[str], extensions: frozenset[str], exclude: Iterable[str] = ()
+    roots: Iterable[str],
+    extensions: frozenset[str],
+    exclude: Iterable[str] = (),
+    on_skipped: Callable[[str, str], None] | None = None,
 ) -> Iterator[FileStat]:
-    """Every file under `roots` whose lower-cased suffix is in `extensions`, hidden ones left out.
+    """Every regular file under `roots` whose lower-cased suffix is in `extensions`, hidden ones
+    left out.
 
     Symlinked folders are followed once each (a link loop is not followed again); a folder that
     cannot be listed is logged and skipped. Folders in `exclude` (absolute paths) are not entered.
+    A name with a wanted suffix that is no regular file (a FIFO, a device, a socket: opening one
+    could block the scan for ever) is passed to `on_skipped` with the reason, never opened.
     """
     excluded = {os.path.normpath(p) for p in exclude}
     seen_dirs: set[tuple[int, int]] = set()
@@ -89,10 +99,13 @@ def walk_files(
                     subdirs.append(entry.path)
                 elif os.path.splitext(entry.name)[1].lower() in extensions:
                     est = entry.stat()
-                    yield FileStat(entry.path, est.st_size, est.st_mtime_ns)
+                    if stat.S_ISREG(est.st_mode):
+                        yield FileStat(entry.path, est.st_size, est.st_mtime_ns)
+                    elif on_skipped is not None:
+                        on_skipped(entry.path, "not a regular file")
             except OSError as exc:
                 # A dangling symlink or a file deleted while we walk: not worth a failure entry.
-                logger.debug("skipping %s: %s", entry.path, exc)
+                logger.debug("skipping %s: %s", shown(entry.path), exc)
         stack.extend(reversed(subdirs))
 
 
@@ -103,12 +116,13 @@ def read_tags(path: str, *, root: str | None = None) -> Tags:
     Raises UnreadableFileError with a short reason for an empty, truncated or non-audio file.
     """
     try:
-        if os.path.getsize(path) == 0:
-            raise UnreadableFileError("empty file (0 bytes)")
-        if path.lower().endswith(".wav"):
-            raw, duration = _read_wav(path)
-        else:
-            raw, duration = _read_mutagen(path)
+        with open_regular(path) as f:
+            if os.fstat(f.fileno()).st_size == 0:
+                raise UnreadableFileError("empty file (0 bytes)")
+            if path.lower().endswith(".wav"):
+                raw, duration = _read_wav(f)
+            else:
+                raw, duration = _read_mutagen(f)
     except UnreadableFileError:
         raise
     except OSError as exc:
@@ -121,10 +135,28 @@ def read_tags(path: str, *, root: str | None = None) -> Tags:
     return _fill_from_path(path, root, raw, duration)
 
 
-def _read_mutagen(path: str) -> tuple[dict[str, str], float | None]:
+def open_regular(path: str) -> IO[bytes]:
+    """`path` opened for reading; OSError unless it is a regular file.
+
+    Opened without waiting (O_NONBLOCK) and checked on the open file, so a file swapped for a
+    FIFO after the walk looked at it still cannot block the scan.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        # O_NONBLOCK means nothing for a regular file's reads; clear it all the same.
+        os.set_blocking(fd, True)
+        return open(fd, "rb", closefd=True)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _read_mutagen(f: IO[bytes]) -> tuple[dict[str, str], float | None]:
     import mutagen
 
-    audio = mutagen.File(path, easy=True)
+    audio = mutagen.File(f, easy=True)
     if audio is None:
         raise UnreadableFileError("not a recognised audio format")
     raw: dict[str, str] = {}
@@ -152,10 +184,10 @@ _EASY_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _read_wav(path: str) -> tuple[dict[str, str], float | None]:
+def _read_wav(f: IO[bytes]) -> tuple[dict[str, str], float | None]:
     from mutagen.wave import WAVE
 
-    audio = WAVE(path)  # type: ignore[no-untyped-call]
+    audio = WAVE(f)  # type: ignore[no-untyped-call]
     raw: dict[str, str] = {}
     if audio.tags is not None:
         for key, frame_id in _ID3_FRAMES.items():
@@ -167,7 +199,8 @@ def _read_wav(path: str) -> tuple[dict[str, str], float | None]:
             if value:
                 raw[key] = value
     if not raw:
-        raw = _riff_info(path)
+        f.seek(0)
+        raw = _riff_info(f)
     return raw, _length(audio.info)
 
 
@@ -193,24 +226,23 @@ _RIFF_INFO_KEYS = {
 }
 
 
-def _riff_info(path: str) -> dict[str, str]:
+def _riff_info(f: IO[bytes]) -> dict[str, str]:
     """Title/artist/album from a WAV file's LIST/INFO chunk, which mutagen does not read."""
     raw: dict[str, str] = {}
-    with open(path, "rb") as f:
-        header = f.read(12)
-        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+    header = f.read(12)
+    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+        return raw
+    while True:
+        chunk = f.read(8)
+        if len(chunk) < 8:
             return raw
-        while True:
-            chunk = f.read(8)
-            if len(chunk) < 8:
-                return raw
-            chunk_id, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
-            if chunk_id == b"LIST" and size >= 4:
-                body = f.read(size + (size & 1))
-                if body[:4] == b"INFO":
-                    _parse_info(body[4:size], raw)
-            else:
-                f.seek(size + (size & 1), os.SEEK_CUR)
+        chunk_id, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+        if chunk_id == b"LIST" and size >= 4:
+            body = f.read(size + (size & 1))
+            if body[:4] == b"INFO":
+                _parse_info(body[4:size], raw)
+        else:
+            f.seek(size + (size & 1), os.SEEK_CUR)
 
 
 def _parse_info(body: bytes, raw: dict[str, str]) -> None:
@@ -239,7 +271,7 @@ def _first_text(values: Any) -> str:
     for value in values:
         text = str(value).replace("\x00", "").strip()
         if text:
-            return text
+            return locations.text(text)
     return ""
 
 
@@ -257,7 +289,7 @@ def _fill_from_path(
     path: str, root: str | None, raw: dict[str, str], duration: float | None
 ) -> Tags:
     p = PurePath(path)
-    stem = p.stem
+    stem = locations.text(p.stem)
     file_no: int | None = None
     match = _LEADING_NUMBER.match(stem)
     if match:
@@ -270,7 +302,7 @@ def _fill_from_path(
     )
     date = raw.get("date", "")
     return Tags(
-        title=raw.get("title") or stem.strip() or p.stem,
+        title=raw.get("title") or stem.strip() or locations.text(p.stem),
         artist=artist,
         album_artist=raw.get("albumartist", ""),
         album=album,
@@ -286,12 +318,12 @@ def _fill_from_path(
 def _folders_below_root(p: PurePath, root: str | None) -> list[str]:
     parent = p.parent
     if root is None:
-        return [parent.name] if parent.name else []
+        return [locations.text(parent.name)] if parent.name else []
     try:
         rel = parent.relative_to(root)
     except ValueError:
         return []
-    return list(rel.parts)
+    return [locations.text(part) for part in rel.parts]
 
 
 def parse_number(text: str) -> int | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from assistant.errors import LibraryError
 from assistant.library.database import Database
-from assistant.library.indexer import run_scan
+from assistant.library.indexer import ProgressSink, run_scan, unfinished_scan
 from assistant.library.models import Episode, Playlist, ScanReport, Track
 
 logger = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ class Catalogue:
         music_dirs: Sequence[Path],
         playlist_dirs: Sequence[Path],
         podcast_dirs: Sequence[Path],
+        on_progress: ProgressSink | None = None,
     ) -> ScanReport:
         """Incrementally bring the catalogue in line with the folders.
 
@@ -75,7 +76,11 @@ class Catalogue:
         files are read; files that are gone are removed, except under a library folder that is
         missing altogether (an unmounted drive), whose entries are kept. Unreadable files are
         logged, skipped and listed in `failed` on every scan; playlists are re-read every scan
-        and their entries that are not in the catalogue listed in `dangling`.
+        and their entries that are not in the catalogue listed in `dangling`. `on_progress` is
+        called every few hundred files with the counts so far.
+
+        A scan that stops half-way (killed, power cut) keeps what it committed and is reported
+        by `unfinished()` until a later scan completes; that scan skips what is already read.
         """
         try:
             return run_scan(
@@ -83,9 +88,15 @@ class Catalogue:
                 music_dirs=music_dirs,
                 playlist_dirs=playlist_dirs,
                 podcast_dirs=podcast_dirs,
+                on_progress=on_progress,
             )
         except sqlite3.Error as exc:
             raise LibraryError(f"library scan could not write {self.path}: {exc}") from exc
+
+    def unfinished(self) -> str | None:
+        """Why this catalogue may be missing part of the library (its last scan did not finish,
+        or none ever did), or None when its last scan completed."""
+        return unfinished_scan(self.database)
 
     def generation(self) -> int:
         """A number that grows whenever a scan changes tracks, episodes or playlists.
