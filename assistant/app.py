@@ -7,17 +7,15 @@ import contextlib
 import dataclasses
 import json
 import logging
-import os
 import signal
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant import control, doctor, models
+from assistant import control, doctor, models, private_dirs
 from assistant.asr.base import Recognizer
 from assistant.asr.engines import make_recognizer
 from assistant.audio.endpoint import Endpointer
@@ -52,7 +50,8 @@ LIVE_SETTINGS = ("library.", "radio.", "concepts")
 def load(path: Path | None) -> Config:
     config = load_config(path)
     logger.debug("config from %s", config.source or "built-in defaults")
-    return config
+    # A shared state_dir (/tmp) means a folder of our own inside it: see private_dirs.
+    return dataclasses.replace(config, state_dir=private_dirs.state_dir(config.state_dir))
 
 
 @contextmanager
@@ -448,7 +447,7 @@ def build_voice(config: Config, clips: ClipPlayer, on_event: SpeechEventSink) ->
     from assistant.tts.pyttsx3_engine import Pyttsx3Synthesizer
 
     speech = config.speech
-    work_dir = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()) / "assistant"
+    work_dir = private_dirs.runtime_dir()
     speaker = None
     if speech.enabled:
         try:

@@ -17,8 +17,8 @@ reply:
 - shutdown: stops the daemon itself (exit 0, like SIGTERM: a service manager that restarts
   only on failure leaves it stopped).
 
-Safety: the socket lives in the state dir (made 0700) and is itself 0600, so only the owner
-can connect; there is no network listener. The path is bound while the dir is private and
+Safety: the socket lives in the state dir (made 0700 when we make it; see private_dirs) and is
+itself 0600, so only the owner can connect; there is no network listener. The socket is
 chmod-ed before listen(), and nobody can connect to a socket that is not listening yet, so
 there is no window with looser permissions (and no process-wide umask change, which other
 threads would see).
@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from assistant.errors import AssistantError, ControlError
+from assistant.private_dirs import ensure_private
 
 logger = logging.getLogger(__name__)
 
@@ -364,18 +365,16 @@ class ControlServer:
 
 
 def _private_dir(directory: Path) -> None:
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    mode = stat.S_IMODE(directory.stat().st_mode)
-    if mode & 0o077:
-        # The socket's own 0600 already keeps others out; the dir is belt and braces.
-        logger.info("state dir %s was %o: making it private (700)", directory, mode)
-        os.chmod(directory, 0o700)
+    # Made 0700 when we make it; an existing folder keeps its mode (chmod-ing a folder we did
+    # not make could lock others out of it): the socket and the lock are 0600 themselves.
+    if not directory.is_dir():
+        ensure_private(directory)
 
 
 def _take_lock(path: Path) -> int:
     """Hold an exclusive lock for the server's lifetime: two daemons racing to start would
     otherwise both see a stale socket and delete each other's."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:

@@ -39,3 +39,7 @@ class ControlError(AssistantError):
 
 class LearnError(AssistantError):
     """A history import or a recommendation request cannot be carried out as asked."""
+
+
+class UnsafeFolderError(AssistantError):
+    """A folder the assistant would write into could be written, or was made, by someone else."""

@@ -226,11 +226,14 @@ def test_socket_and_state_dir_are_private(served: tuple[ControlServer, Recorder]
     assert stat.S_IMODE(server.path.parent.stat().st_mode) == 0o700
 
 
-def test_an_open_state_dir_is_made_private(state_dir: Path) -> None:
+def test_an_existing_state_dir_keeps_its_mode_and_the_files_are_private(state_dir: Path) -> None:
+    # Not made by us: chmod-ing it could lock others out of a folder they use (issue 12).
     state_dir.mkdir(mode=0o755)
     os.chmod(state_dir, 0o755)
-    with ControlServer(path=control.socket_path(state_dir), handler=Recorder()):
-        assert stat.S_IMODE(state_dir.stat().st_mode) == 0o700
+    with ControlServer(path=control.socket_path(state_dir), handler=Recorder()) as server:
+        assert stat.S_IMODE(state_dir.stat().st_mode) == 0o755
+        assert stat.S_IMODE(server.path.stat().st_mode) == 0o600
+        assert stat.S_IMODE((state_dir / control.LOCK_NAME).stat().st_mode) == 0o600
 
 
 def test_close_removes_the_socket(state_dir: Path) -> None:

@@ -141,6 +141,7 @@ class Database:
                 raise LibraryError(f"cannot create the library database {path}: {exc2}") from exc2
 
     def _open(self) -> sqlite3.Connection:
+        _make_private(self.path)
         conn = sqlite3.connect(
             self.path, timeout=10.0, isolation_level=None, check_same_thread=False
         )
@@ -240,6 +241,30 @@ class Database:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _make_private(path: Path) -> None:
+    """Create the database file 0600, or make an existing one (and its -wal and -shm) 0600.
+
+    History says what the owner listens to and when. SQLite gives the -wal and -shm files it
+    creates the database file's mode, so a new file needs nothing more; an older, 0644 one is
+    tightened. A symlink in the database's place is not followed (sqlite3 would follow it).
+    """
+    for suffix in ("", "-wal", "-shm"):
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | (os.O_CREAT if not suffix else 0)
+        try:
+            fd = os.open(f"{path}{suffix}", flags, 0o600)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise LibraryError(f"cannot open the library database {path}{suffix}: {exc}") from exc
+        try:
+            if os.fstat(fd).st_mode & 0o077:
+                os.fchmod(fd, 0o600)
+        except OSError as exc:
+            logger.warning("cannot make %s%s private (0600): %s", path, suffix, exc.strerror)
+        finally:
+            os.close(fd)
 
 
 def _is_corruption(exc: sqlite3.DatabaseError) -> bool:

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from assistant.errors import EngineError
+from assistant.errors import EngineError, UnsafeFolderError
 from assistant.player.base import ClipPlayer
+from assistant.private_dirs import ensure_private
 
 logger = logging.getLogger(__name__)
 
@@ -87,15 +88,18 @@ class Earcons:
 
     def __init__(self, *, clips: ClipPlayer, work_dir: Path, volume: float = 0.5) -> None:
         self._clips = clips
-        self._paths: dict[str, Path] = {}
+        self._work_dir = work_dir
+        self._volume = volume
+        self._paths = {name: work_dir / f"earcon-{name}.wav" for name in TONES}
+        for name in TONES:
+            self._write(name)
+
+    def _write(self, name: str) -> None:
         try:
-            work_dir.mkdir(parents=True, exist_ok=True)
-            for name in TONES:
-                self._paths[name] = _write_once(
-                    work_dir / f"earcon-{name}.wav", render(name, volume=volume)
-                )
-        except OSError as e:
-            raise EngineError(f"cannot write the earcons into {work_dir}: {e}") from e
+            ensure_private(self._work_dir)
+            _write_once(self._paths[name], render(name, volume=self._volume))
+        except (OSError, UnsafeFolderError) as e:
+            raise EngineError(f"cannot write the earcons into {self._work_dir}: {e}") from e
 
     def path(self, name: str) -> Path:
         if name not in self._paths:
@@ -105,6 +109,8 @@ class Earcons:
     def play(self, name: str) -> None:
         """Start the earcon and return at once (it replaces any clip playing, speech too)."""
         path = self.path(name)
+        if not path.is_file():  # the folder was cleaned out while we ran: write it again
+            self._write(name)
         logger.debug("earcon %s", name)
         self._clips.play(path)
 

@@ -12,8 +12,10 @@ import time
 import wave
 from pathlib import Path
 
-from assistant.errors import AssistantError, EngineError
+from assistant.errors import AssistantError, EngineError, UnsafeFolderError
+from assistant.logsafe import shown
 from assistant.player.base import ClipPlayer
+from assistant.private_dirs import ensure_private
 from assistant.tts.base import (
     SpeechEvent,
     SpeechEventSink,
@@ -48,9 +50,9 @@ class Speaker:
         """`work_dir` holds each sentence's WAV while it plays; `max_sentence_seconds` bounds
         how long a sentence may play before it is stopped and reported failed (a stuck player)."""
         try:
-            work_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise EngineError(f"cannot create the speech work directory {work_dir}: {e}") from e
+            ensure_private(work_dir)
+        except UnsafeFolderError as e:
+            raise EngineError(f"speech work directory: {e}") from e
         self._synth = synthesizer
         self._clips = clips
         self._work_dir = work_dir
@@ -131,6 +133,9 @@ class Speaker:
         """Synthesise and play one sentence; (interrupted, failed)."""
         target = self._work_dir / f"speech-{next(self._names)}.wav"
         try:
+            # Made again if it was deleted (a cleaner of /tmp, the owner): speech must not stop
+            # until a restart. Checked again too, since someone else may have made it meanwhile.
+            ensure_private(self._work_dir)
             wav = self._synth.synthesize(text, target)
             seconds = _wav_seconds(wav)
             with self._cond:
@@ -156,10 +161,10 @@ class Speaker:
                 return False, True
             return interrupted, False
         except AssistantError as e:
-            logger.error("cannot speak %r: %s", text, e)
+            logger.error("cannot speak %s: %s", shown(repr(text)), e)
             return False, True
         except Exception:
-            logger.exception("cannot speak %r", text)
+            logger.exception("cannot speak %s", shown(repr(text)))
             return False, True
         finally:
             target.unlink(missing_ok=True)
