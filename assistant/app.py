@@ -35,6 +35,7 @@ from assistant.nlu.matcher import Matcher
 from assistant.nlu.templates import IntentSet, load_intents
 from assistant.player.base import ClipPlayer
 from assistant.player.mpv_engine import MpvPlayer
+from assistant.skills.base import plural
 from assistant.skills.registry import Skills
 from assistant.tts.base import SpeechEventSink, Synthesizer
 from assistant.tts.earcons import Earcons
@@ -86,10 +87,6 @@ def scan(config: Config, catalogue: Catalogue) -> ScanReport:
     )
 
 
-def _plural(count: int, word: str, many: str | None = None) -> str:
-    return f"{count} {word if count == 1 else many or word + 's'}"
-
-
 def _progress_line() -> Callable[[ScanProgress], None] | None:
     """A scan's counts rewritten in place on a terminal; nothing when stderr is not one (a
     service, a pipe): a log full of carriage returns helps nobody."""
@@ -98,8 +95,8 @@ def _progress_line() -> Callable[[ScanProgress], None] | None:
 
     def show(p: ScanProgress) -> None:
         print(
-            f"\rscanning: {_plural(p.files, 'file')}, {p.added} new, {p.failed} unreadable, "
-            f"{_plural(p.playlists, 'playlist')}\x1b[K",
+            f"\rscanning: {plural(p.files, 'file')}, {p.added} new, {p.failed} unreadable, "
+            f"{plural(p.playlists, 'playlist')}\x1b[K",
             end="",
             file=sys.stderr,
             flush=True,
@@ -117,14 +114,15 @@ def scan_library(config: Config) -> int:
             logger.warning("%s: scanning the library again", unfinished)
         report = scan(config, catalogue)
         tracks = len(catalogue.tracks())
+    entries = "entry" if len(report.dangling) == 1 else "entries"
     if sys.stderr.isatty():
         print(file=sys.stderr)  # end the progress line
     print(
-        f"{_plural(tracks, 'track')}, {_plural(report.playlists, 'playlist')}: "
+        f"{plural(tracks, 'track')}, {plural(report.playlists, 'playlist')}: "
         f"{report.added} added, {report.updated} updated, "
         f"{report.removed} removed, {report.unchanged} unchanged, "
         f"{len(report.failed)} unreadable, "
-        f"{_plural(len(report.dangling), 'dangling playlist entry', 'dangling playlist entries')} "
+        f"{len(report.dangling)} dangling playlist {entries} "
         f"({report.seconds:.1f} s)"
     )
     missing = _missing_folders(config)

@@ -33,6 +33,12 @@ def local_path(location_: str) -> str | None:
     return None
 
 
+def is_file(location_: str) -> bool:
+    """Whether the catalogue location names a file that is there now (False for a stream URL)."""
+    path = local_path(location_)
+    return path is not None and os.path.isfile(path)
+
+
 def text(name: str) -> str:
     """A file or folder name as readable, storable text (for a title or album from a name).
 

@@ -14,13 +14,14 @@ name plays even if it was disliked once (the owner asked for exactly that).
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 
 from assistant.config import Concept
 from assistant.learn import select
 from assistant.learn.concepts import find_concept
+from assistant.library import locations
 from assistant.library.models import Track
+from assistant.logsafe import shown
 from assistant.nlu.base import IntentResult
 from assistant.player.base import RepeatMode
 from assistant.skills.base import (
@@ -52,13 +53,13 @@ def _play(ctx: SkillContext, tracks: Sequence[Track]) -> bool:
     The catalogue is only as fresh as the last scan: a file deleted since then would be
     answered "Playing ..." and then silence.
     """
-    present = [t for t in tracks if os.path.isfile(t.path)]
+    present = [t for t in tracks if locations.is_file(t.path)]
     if len(present) < len(tracks):
         logger.warning(
-            "%d of %d tracks to play are gone from the disk since the last scan (e.g. %r)",
+            "%d of %d tracks to play are gone from the disk since the last scan (e.g. %s)",
             len(tracks) - len(present),
             len(tracks),
-            next(t.path for t in tracks if t not in present),
+            shown(next(t.path for t in tracks if t not in present)),
         )
     if not present:
         return False
