@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from assistant.nlu.base import IntentResult, SlotValue
 from assistant.nlu.entities import ACCEPT, EntityMatch
+from assistant.nlu.phonemes import sounds
 
 Lookup = Callable[[str, str, bool], list[EntityMatch]]
 """(entity kind, words, near) -> matches, best first (the matcher's cached EntityIndex.lookup;
@@ -37,7 +38,9 @@ TYPE_WORDS = {
     "album": "album", "record": "album", "song": "track", "track": "track", "tune": "track",
     "playlist": "playlist", "podcast": "podcast", "episode": "podcast", "show": "podcast",
     "radio": "station", "station": "station", "artist": "artist", "band": "artist",
-    "genre": "genre",
+    "genre": "genre", "albums": "album", "records": "album", "tracks": "track",
+    "tunes": "track", "playlists": "playlist", "podcasts": "podcast", "episodes": "podcast",
+    "shows": "podcast", "stations": "station",
 }  # fmt: skip
 # Words around a name that say nothing about it.
 FILLERS = frozenset(
@@ -68,7 +71,9 @@ class _Reading:
 
 def read(tokens: Sequence[str], lookup: Lookup, text: str) -> IntentResult | None:
     """A play request read names first, or None when the words are not one."""
+    tokens, glued = _unglued(tokens)
     lead, sure = _lead(tokens)
+    sure = sure and not glued
     if not lead:
         return None
     words = list(tokens[lead:])
@@ -104,6 +109,16 @@ def _lead(tokens: Sequence[str]) -> tuple[int, bool]:
         if sure is not None:
             return n, sure
     return 0, False
+
+
+def _unglued(tokens: Sequence[str]) -> tuple[Sequence[str], bool]:
+    """ "playbilly island" as "play billy island": recognisers that write what they hear
+    glue "play" to the next word. Only a word no dictionary has is split ("playful" stays);
+    the reading is then asked about, as a garbled command word."""
+    first = tokens[0] if tokens else ""
+    if first.startswith("play") and len(first) >= 7 and first not in sounds().lexicon:
+        return ("play", first[4:], *tokens[1:]), True
+    return tokens, False
 
 
 def _trim(words: list[str]) -> list[str]:

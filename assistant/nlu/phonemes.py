@@ -125,7 +125,7 @@ class Sounds:
     """Phoneme keys of words and names, from a lexicon plus guesses for words it lacks."""
 
     def __init__(self, lexicon: Lexicon) -> None:
-        self._lexicon = lexicon
+        self.lexicon = lexicon
         self._pronouncer = Pronouncer(lexicon=lexicon)
 
     @functools.lru_cache(maxsize=65536)  # noqa: B019 - one Sounds per process, lives as long

@@ -202,6 +202,7 @@ def test_names_first_when_no_template_fits(
     [
         ("lay tusk album", "PlayAlbum", {"album": "Tusk"}),
         ("place a sunday bloody sunday", "PlayTrack", {"track": "Sunday Bloody Sunday"}),
+        ("Playorange crush.", "PlayTrack", {"track": "Orange Crush"}),
     ],
 )
 def test_a_garbled_command_word_is_asked_about(
@@ -220,6 +221,7 @@ def test_a_garbled_command_word_is_asked_about(
         "lay the table for dinner",
         "place the order for the party",
         "play football in the park with the kids",
+        "playful kings of leon",
         "start the car and drive to the morning run",
     ],
 )
