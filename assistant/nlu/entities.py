@@ -34,6 +34,8 @@ SOUND_CUTOFF = 85.0
 PART_OF_NAME = 0.88
 # A part of a name that fits more names than this names none of them.
 MAX_PART_CHOICES = 4
+# Words in more names than this are not looked at as parts at all (a common word).
+MAX_PART_NAMES = 50
 # Below this spelling similarity (0..100) a name is not even considered.
 SPELLING_CUTOFF = 70.0
 # Words that carry little of a name and that recognisers swap freely ("in" for "and").
@@ -188,6 +190,8 @@ class EntityIndex:
         ids = set(self._parts.get(content[0], ()))
         for word in content[1:]:
             ids &= set(self._parts.get(word, ()))
+        if len(ids) > MAX_PART_NAMES:
+            return
         found = []
         for index in ids:
             for form in (f for name in self.entities[index].names() for f in spoken_forms(name)):
