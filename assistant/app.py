@@ -323,7 +323,8 @@ def run_models(config: Config, args: argparse.Namespace) -> int:
 
 
 def run_doctor(config_path: Path | None) -> int:
-    """`assistant doctor`: check each part of the installation; 1 if anything failed. Takes the
+    """`assistant doctor`: check each part of the installation; non-zero if anything needs
+    fixing (see doctor.run). Takes the
     config path, not a Config: a config that does not load is one of the findings."""
     return doctor.run(config_path)
 
@@ -376,6 +377,8 @@ def run_console(config: Config, as_json: bool) -> int:
     from assistant import console
 
     with open_core(config) as core:
+        if sys.stdin.isatty():
+            print("Type a command; :help for help, :quit to leave.", file=sys.stderr, flush=True)
         lines = (line.rstrip("\n") for line in sys.stdin)
         return console.run(
             dialogue=core.dialogue, skills=core.skills, lines=lines, out=sys.stdout, as_json=as_json

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import io
 import sys
 import types
 import typing
@@ -97,8 +98,8 @@ class RadioConfig:
 class PlayerConfig:
     """How mpv plays."""
 
-    audio_output: str = "auto"
-    """mpv `ao`: auto, pulse, alsa, pipewire, or null (plays silently)."""
+    audio_output: str = field(default="auto", metadata={"yaml_null": "null"})
+    """mpv `ao`: auto, pulse, alsa, pipewire, or null (plays silently; YAML's null counts)."""
     audio_device: str = "auto"
     """mpv `audio-device`, e.g. alsa/plughw:CARD=Device; auto lets mpv choose."""
     volume: int = field(default=50, metadata=_range(0, 100))
@@ -310,13 +311,22 @@ def load_config(path: Path | None = None) -> Config:
         text = found.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{found}: cannot read config: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        line = found.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{found}:{line}: not UTF-8 text (byte {exc.object[exc.start]:#04x}): "
+            "save the file as UTF-8"
+        ) from None
     return parse_config(text, source=found)
 
 
 def parse_config(text: str, *, source: Path) -> Config:
     """Validate YAML text into a Config; raises one ConfigError listing every problem."""
+    # A stream with a name: YAML's messages then name the file, not "<unicode string>".
+    stream = io.StringIO(text)
+    stream.name = str(source)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(stream, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: not valid YAML: {exc}") from exc
     errors: list[str] = []
@@ -449,8 +459,13 @@ def _convert_type(
         errors.append(f"{_where(node, path)}: must be true or false, got {value!r}")
         return _INVALID
     if hint is str:
+        if value is None and "yaml_null" in meta:
+            return str(meta["yaml_null"])  # written unquoted, `null` is YAML's, not a string
         if value is None or isinstance(value, (list, dict)):
-            errors.append(f"{_where(node, path)}: must be {_SCALARS[str]}")
+            errors.append(
+                f"{_where(node, path)}: must be {_SCALARS[str]} (quote it if it is YAML "
+                'syntax, e.g. "null" or "~")'
+            )
             return _INVALID
         return str(value)
     numeric_ok = isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -1,9 +1,10 @@
 """`assistant console`: typed commands through the whole path (dialogue, skills, real player).
 
-One command per line; each prints one line (the answer, or with --json one object). A line
-`:wait SECONDS` lets time pass while player events are handled (music plays, history is
-written); empty lines and `# comments` are skipped. At the end of input playback stops and the
-last events are recorded before the caller closes everything.
+One command per line; each prints one line (the answer, `(ok)` for one carried out without
+words, or with --json one object). Lines starting with `:` are the console's own (HELP lists
+them): `:wait SECONDS` lets time pass while player events are handled (music plays, history is
+written), `:quit` ends. Empty lines and `# comments` are skipped. At the end of input playback
+stops and the last events are recorded before the caller closes everything.
 """
 
 from __future__ import annotations
@@ -15,12 +16,19 @@ import time
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from assistant.control import SILENT_ANSWER
 from assistant.dialogue import Dialogue, Turn
 from assistant.player.base import PlayerStatus
 from assistant.skills.base import SOMETHING_WENT_WRONG, Response
 from assistant.skills.registry import Skills
 
 logger = logging.getLogger(__name__)
+
+HELP = """\
+Type a command as you would say it ("play something by the beatles", "turn it down").
+  :wait SECONDS   let the music play for a while (0..3600)
+  :help           this text
+  :quit           stop the music and leave (end of input does the same)"""
 
 TICK_S = 0.05
 SETTLE_S = 0.5
@@ -99,6 +107,16 @@ def run(
         if line.startswith(":wait"):
             _wait_command(skills, line, out, as_json)
             continue
+        if line in (":quit", ":q", ":exit"):
+            break
+        if line.startswith(":"):
+            # Help goes where announcements go: --json's stdout stays one object per command.
+            stream = sys.stderr if as_json else out
+            if line not in (":help", ":h", ":?"):
+                print(f"unknown console command {line.split()[0]!r}", file=stream)
+            print(HELP, file=stream)
+            stream.flush()
+            continue
         try:
             turn = dialogue.handle_text(line)
         except Exception:
@@ -109,7 +127,7 @@ def run(
         if as_json:
             print(json.dumps(turn_json(turn, player.status()), ensure_ascii=False), file=out)
         else:
-            print(turn.response.text or "(ok)", file=out)
+            print(turn.response.text or SILENT_ANSWER, file=out)
         out.flush()
     skills.context.sleep.cancel()
     skills.context.recorder.save_position_now()

@@ -46,8 +46,14 @@ class Finding:
 Check = Callable[[Config], Iterable[Finding]]
 
 
+EXIT_FAILED = 1
+EXIT_WARNED = 2
+
+
 def run(config_path: Path | None, *, print_line: Callable[[str], None] = print) -> int:
-    """Run every check, print one line each as it finishes; 0 if nothing failed, else 1."""
+    """Run every check, print one line each as it finishes. 0 when every line is OK; 1 when a
+    check failed; 2 when there are only warnings (each is still something to fix), so that
+    scripts and service managers can tell."""
     findings = list(_config_findings(config_path, print_line))
     config, loaded = _config_or_defaults(config_path)
     checks: list[tuple[str, Check, bool]] = [
@@ -68,7 +74,9 @@ def run(config_path: Path | None, *, print_line: Callable[[str], None] = print) 
         for finding in found:
             print_line(finding.line())
         findings.extend(found)
-    return 1 if any(f.level is Level.FAIL for f in findings) else 0
+    if any(f.level is Level.FAIL for f in findings):
+        return EXIT_FAILED
+    return EXIT_WARNED if any(f.level is Level.WARN for f in findings) else 0
 
 
 def _safely(name: str, check: Check, config: Config) -> list[Finding]:

@@ -48,8 +48,19 @@ def test_stop_stops_the_music_and_shutdown_stops_the_daemon(daemon: RunningDaemo
     assert "daemon: stopping (assistant ctl shutdown)" in daemon.log_text()
 
 
-def test_listen_without_a_microphone_says_so(daemon: RunningDaemon) -> None:
-    # This machine has no sound card (no virtual microphone is started here).
+def test_listen_without_a_microphone_says_so(
+    tmp_path: Path, fixture_library: FixtureLibrary
+) -> None:
+    # A device that is not there, whatever sound server other tests may have started.
+    extra = "audio:\n  device: no-such-microphone\n"
+    daemon = RunningDaemon(write_config(tmp_path, fixture_library, extra=extra))
+    try:
+        _listen_fails(daemon)
+    finally:
+        daemon.kill()
+
+
+def _listen_fails(daemon: RunningDaemon) -> None:
     wait_for(lambda: daemon.status()["microphone"].startswith("none: "), daemon)
     listened = daemon.ctl("listen")
     assert listened.returncode == 1
@@ -60,6 +71,7 @@ def test_listen_without_a_microphone_says_so(daemon: RunningDaemon) -> None:
 
 
 def test_plain_status_is_text_for_people(daemon: RunningDaemon) -> None:
+    assert f"config: {daemon.config}" in daemon.log_text()  # said at start
     assert daemon.say("turn it down") == "(ok)"  # as the console shows a silent answer
     shown = daemon.ctl("status")
     assert shown.returncode == 0, shown.stderr

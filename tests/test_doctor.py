@@ -74,8 +74,11 @@ player:
     )
 
 
-def test_doctor_passes_on_this_machine(tmp_path: Path, fixture_library: FixtureLibrary) -> None:
-    config = library_config(tmp_path, fixture_library)
+def test_doctor_passes_on_this_machine(
+    tmp_path: Path, fixture_library: FixtureLibrary, pulse_env: dict[str, str]
+) -> None:
+    # The virtual sound server gives this machine a microphone: every line can say OK.
+    config = library_config(tmp_path, fixture_library, "audio:\n  device: pulse\n")
     scanned = assistant("library", "scan", "--config", str(config))
     assert scanned.returncode == 0, scanned.stderr
 
@@ -84,10 +87,7 @@ def test_doctor_passes_on_this_machine(tmp_path: Path, fixture_library: FixtureL
     assert result.returncode == 0, result.stdout + result.stderr
     found = report(result)
     assert found["config"] == ("OK", f"loaded from {config}")
-    for name in ("libmpv", "speech", "recogniser", "state dir", "catalogue", "music dirs"):
-        assert found[name][0] == "OK", found[name]
-    # No sound card here: PortAudio may list no inputs at all, which is a warning.
-    assert found["microphone"][0] in ("OK", "WARN")
+    assert {level for level, _ in found.values()} == {"OK"}, result.stdout
     assert f"{len(fixture_library.tracks)} tracks" in found["catalogue"][1]
     assert "pocketsphinx" in found["recogniser"][1]  # no vosk model in the default place
     assert "espeak-ng voice" in found["speech"][1]
@@ -102,7 +102,8 @@ def test_doctor_before_the_first_scan(tmp_path: Path) -> None:
         tmp_path, f"state_dir: {tmp_path / 'state'}\nlibrary:\n  music_dirs: [{music}, {gone}]\n"
     )
     result = assistant("doctor", "--config", str(config))
-    assert result.returncode == 0, result.stdout + result.stderr
+    # Only warnings, but each is something to fix: scripts and systemd must be able to tell.
+    assert result.returncode == doctor.EXIT_WARNED == 2, result.stdout + result.stderr
     found = report(result)
     assert found["state dir"][0] == "OK"
     assert "will be created" in found["state dir"][1]
