@@ -20,6 +20,7 @@ from typing import Any, Literal
 import yaml
 
 from assistant.errors import ConfigError
+from assistant.nlu.normalize import normalize
 
 DEFAULT_CONFIG_PATHS = (Path("config.yaml"), Path("~/.config/assistant/config.yaml"))
 
@@ -55,11 +56,14 @@ def _check_tracks(value: tuple[str, ...], node: yaml.Node, path: str) -> list[st
 
 
 def _check_concepts(value: tuple[Concept, ...], node: yaml.Node, path: str) -> list[str]:
-    """Every name and alias says one concept: the same words for two would be a coin toss."""
+    """Every name and alias says one concept: the same words for two would be a coin toss.
+
+    Names compare as spoken ("Car Songs!" is "car songs"), as the matcher will hear them.
+    """
     errors = []
     seen: dict[str, int] = {}
     for i, (concept, item) in enumerate(zip(value, node.value, strict=True)):
-        for said in dict.fromkeys(n.strip().casefold() for n in (concept.name, *concept.aliases)):
+        for said in dict.fromkeys(normalize(n) for n in (concept.name, *concept.aliases)):
             if said in seen and seen[said] != i:
                 errors.append(
                     f"{_where(item, f'{path}[{i}]')}: {said!r} already names "

@@ -133,7 +133,7 @@ def test_concept_errors_name_key_and_line(tmp_path: Path) -> None:
 
 
 def test_one_name_for_two_concepts_is_an_error(tmp_path: Path) -> None:
-    text = "concepts:\n  - {name: Car Songs}\n  - name: Road Trip\n    aliases: [car songs]\n"
+    text = "concepts:\n  - {name: Car Songs}\n  - name: Road Trip\n    aliases: [Car Songs!]\n"
     with pytest.raises(ConfigError) as err:
         parse_config(text, source=tmp_path / "c.yaml")
     assert "line 3: concepts[1]: 'car songs' already names concepts[0] (Car Songs)" in str(
