@@ -233,3 +233,45 @@ def test_closing_the_server_with_clients_waiting_returns(tmp_path: Path, loop: L
         sock.close()
     assert not sock_path.exists()
     assert time.monotonic() - began < WAIT
+
+
+def test_the_client_waits_while_the_listen_queue_is_full(tmp_path: Path) -> None:
+    """A daemon too busy to accept for a moment (full listen queue: EAGAIN) is waited for."""
+    sock_path = tmp_path / "busy.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(sock_path))
+    listener.listen(0)
+    fillers: list[socket.socket] = []
+    while True:  # fill the queue until the kernel refuses the next one
+        filler = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        filler.setblocking(False)
+        try:
+            filler.connect(str(sock_path))
+        except BlockingIOError:
+            filler.close()
+            break
+        fillers.append(filler)
+
+    def serve_later() -> None:
+        time.sleep(0.5)  # long enough for a client that does not wait to have failed
+        listener.settimeout(WAIT)
+        for _ in range(len(fillers) + 1):
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return  # the client gave up (the test fails on its own)
+            with conn:
+                conn.settimeout(WAIT)
+                data = conn.recv(65536)
+                if data:
+                    conn.sendall(b'{"ok": true, "state": "idle"}\n')
+
+    server = threading.Thread(target=serve_later, daemon=True)
+    server.start()
+    try:
+        for filler in fillers:
+            filler.close()  # read as empty connections by the server, in queue order
+        assert request(sock_path, {"cmd": "status"}, timeout=WAIT) == {"ok": True, "state": "idle"}
+    finally:
+        server.join(WAIT)
+        listener.close()
