@@ -27,6 +27,8 @@ COMMANDS = (
     "stop",
 )
 OTHER = ("what is the weather in paris", "tell me a joke", "call my mother")
+# The thresholds below sit just under what these deterministic decoders measure on this
+# deterministic audio (the same in every run), so that one clip heard worse fails.
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +64,8 @@ def test_commands_are_heard_as_whole_sentences(
 ) -> None:
     heard = {text: recognise(recognizer, clip(text)) for text in COMMANDS}
     right = [t for t, tr in heard.items() if tr.text == t]
-    assert len(right) >= 0.5 * len(COMMANDS), {t: tr.text or tr.rejected for t, tr in heard.items()}
+    seen = {t: tr.text or tr.rejected for t, tr in heard.items()}
+    assert len(right) >= 0.85 * len(COMMANDS), seen  # measured: 9 of 10
     # Whatever is heard is a sentence of the grammar, never a fragment of one.
     assert all(derives(grammar, tr.text.split()) for tr in heard.values() if tr.text)
 
@@ -70,7 +73,7 @@ def test_commands_are_heard_as_whole_sentences(
 def test_the_same_commands_in_noise(recognizer: PocketsphinxRecognizer) -> None:
     heard = {t: recognise(recognizer, clip(t, voice="en-us+m7", snr_db=20)).text for t in COMMANDS}
     right = [t for t, h in heard.items() if h == t]
-    assert len(right) >= 0.4 * len(COMMANDS), heard
+    assert len(right) >= 0.75 * len(COMMANDS), heard  # measured: 8 of 10
 
 
 def test_other_speech_is_mostly_rejected_or_doubted(recognizer: PocketsphinxRecognizer) -> None:
@@ -78,8 +81,12 @@ def test_other_speech_is_mostly_rejected_or_doubted(recognizer: PocketsphinxReco
     transcripts = [
         recognise(recognizer, clip(t, voice=v)) for t in OTHER for v in ("en-us", "en-us+f3")
     ]
-    doubted = [t for t in transcripts if not t.alternatives or t.confidence < UNSURE_BELOW]
-    assert len(doubted) >= len(transcripts) // 2, [(t.text, t.confidence) for t in transcripts]
+    seen = [(t.text or t.rejected, t.confidence) for t in transcripts]
+    rejected = [t for t in transcripts if not t.alternatives]
+    doubted = [t for t in transcripts if t.alternatives and t.confidence < UNSURE_BELOW]
+    # Measured: 3 of 6 rejected and 2 doubted; without the phone-loop margin none is rejected.
+    assert len(rejected) >= 0.45 * len(transcripts), seen
+    assert len(rejected) + len(doubted) >= 0.8 * len(transcripts), seen
 
 
 ANSWERS = ("yes", "no", "the one by adele", "the second one", "never mind")
@@ -89,4 +96,5 @@ def test_spoken_answers_to_a_question_are_heard(recognizer: PocketsphinxRecogniz
     """Follow-ups ("Did you mean ...?", "Which one ...?") go through the same grammar."""
     heard = {t: recognise(recognizer, clip(t)) for t in ANSWERS}
     right = [t for t, tr in heard.items() if tr.text == t]
-    assert len(right) >= 0.6 * len(ANSWERS), {t: tr.text or tr.rejected for t, tr in heard.items()}
+    seen = {t: tr.text or tr.rejected for t, tr in heard.items()}
+    assert len(right) >= 0.95 * len(ANSWERS), seen  # measured: all 5

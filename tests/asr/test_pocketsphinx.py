@@ -34,9 +34,11 @@ def test_in_grammar_commands_are_recognised(recognizer: PocketsphinxRecognizer) 
     }
     right = [key for key, heard in results.items() if heard == key[0]]
     wrong = {key: heard for key, heard in results.items() if heard and heard != key[0]}
-    assert len(right) >= 0.85 * len(results), results
+    # Just under what is measured (deterministic: the same in every run): 62 of 64 right,
+    # 2 heard as another command.
+    assert len(right) >= 0.95 * len(results), results
     # An error is far more often a rejection than a different command.
-    assert len(wrong) <= 0.05 * len(results), wrong
+    assert len(wrong) <= 0.035 * len(results), wrong
 
 
 def test_out_of_grammar_speech_is_rejected_or_doubted(
@@ -49,9 +51,11 @@ def test_out_of_grammar_speech_is_rejected_or_doubted(
     ]
     rejected = [t for t in transcripts if t.text == ""]
     doubted = [t for t in transcripts if t.text and t.confidence < UNSURE_BELOW]
-    # Half, not more: the phone-loop margin separates less than hoped (bench/bench_spoken.py).
-    # A doubted sentence is not acted on: the assistant asks first.
-    assert len(rejected) + len(doubted) >= 0.5 * len(transcripts)
+    # Measured (the same in every run): 10 of 40 rejected and 19 doubted; without the
+    # phone-loop margin only the 4 incomplete sentences are rejected. A doubted sentence is
+    # not acted on: the assistant asks first.
+    assert len(rejected) >= 0.24 * len(transcripts), len(rejected)
+    assert len(rejected) + len(doubted) >= 0.7 * len(transcripts), (len(rejected), len(doubted))
     # A rejection keeps no alternatives for the matcher, only the text it thought it heard.
     assert all(t.alternatives == () for t in rejected)
     assert any(t.rejected for t in rejected)

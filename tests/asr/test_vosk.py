@@ -48,7 +48,7 @@ def test_korean_commands_in_grammar_mode(model_path: Path, model: Any) -> None:
     rec = VoskRecognizer(model_path=model_path, model=model, grammar=KOREAN_GRAMMAR)
     heard = {(c, v): recognise(rec, korean(c, v)) for c in COMMANDS for v in ("ko", "ko+f3")}
     right = [k for k, h in heard.items() if h == k[0]]
-    assert len(right) >= len(heard) // 2, heard
+    assert len(right) >= 0.55 * len(heard), heard  # measured: 7 of 12, in every run
     assert heard[("음악 재생", "ko")] == "음악 재생"
     assert heard[("일시 정지", "ko")] == "일시 정지"
     # Whatever was heard is a command of the grammar or nothing.

@@ -42,7 +42,7 @@ def test_hits_across_voices() -> None:
         for s in (150, 190)
     ]
     hits = sum(1 for c in clips if events(detector, c))
-    assert hits >= 4
+    assert hits == len(clips)  # measured: all 6, in every run
 
 
 def test_no_wake_on_commands_or_noise() -> None:
