@@ -76,6 +76,9 @@ class TasteModel:
         self._version += 1
         self._favourites: tuple[int, list[tuple[int, float]]] = (-1, [])
         self._neighbourhood: tuple[int, Mapping[int, tuple[float, int, str]]] = (-1, {})
+        self._era: tuple[int, float, float, bool] = (-1, 0.0, 0.0, False)
+        self._excluded: tuple[int, frozenset[int]] = (-1, frozenset())
+        """(version, mean year, spread, any years) of what the listener finishes."""
 
     # --- keeping up with history -----------------------------------------------------------
 
@@ -160,8 +163,14 @@ class TasteModel:
     def rating(self, track_id: int) -> bool | None:
         return self._ratings.get(track_id)
 
-    def disliked(self, track_id: int) -> bool:
-        return self._ratings.get(track_id) is False
+    def excluded(self) -> frozenset[int]:
+        """Tracks no queue picked for the listener may hold: disliked, or skipped more than
+        finished over two starts or more (one skip is not a pattern)."""
+        if self._excluded[0] != self._version:
+            rejected = {i for i, tally in self._tracks.items() if tally.rejected()}
+            disliked = {i for i, liked in self._ratings.items() if not liked}
+            self._excluded = (self._version, frozenset(rejected | disliked))
+        return self._excluded[1]
 
     def affinity(self, track_id: int) -> float:
         """How much the track itself is liked: votes plus a like; 0 for one never heard."""
@@ -188,11 +197,18 @@ class TasteModel:
 
     def year_fit(self, year: int | None) -> float:
         """0..1: how near `year` is to the years of what the listener finishes."""
-        total = sum(self._years.values())
-        if not year or not total:
+        if self._era[0] != self._version:
+            total = sum(self._years.values())
+            mean = sum(y * n for y, n in self._years.items()) / total if total else 0.0
+            spread = (
+                math.sqrt(sum(n * (y - mean) ** 2 for y, n in self._years.items()) / total)
+                if total
+                else 0.0
+            )
+            self._era = (self._version, mean, spread, bool(total))
+        _, mean, spread, known = self._era
+        if not year or not known:
             return 0.0
-        mean = sum(y * n for y, n in self._years.items()) / total
-        spread = math.sqrt(sum(n * (y - mean) ** 2 for y, n in self._years.items()) / total)
         return math.exp(-(((year - mean) / (spread + 3.0)) ** 2) / 2)
 
     def playlist_neighbours(self, track_id: int) -> Mapping[int, float]:

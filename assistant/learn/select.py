@@ -55,8 +55,7 @@ class Pick:
 
 
 def _keep(model: TasteModel, track_id: int) -> bool:
-    tally = model.tally(track_id)
-    return not model.disliked(track_id) and not (tally and tally.rejected())
+    return track_id not in model.excluded()
 
 
 def _familiar_reason(model: TasteModel, track_id: int) -> str:
@@ -213,7 +212,7 @@ def similar(
 
 def concept(model: TasteModel, concept: Concept, pool: Pool, rng: random.Random) -> list[Pick]:
     """This listener's cut of the concept's pool, concept.size tracks at most."""
-    ids = [i for i in pool.ids if _keep(model, i)]
+    ids = list(pool.ids - model.excluded())
     if model.empty:
         tracks = spread_artists((model.tags.tracks[i] for i in ids), rng)[: concept.size]
         return [Pick(t, "from the pool, while I learn your taste") for t in tracks]
