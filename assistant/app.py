@@ -363,6 +363,8 @@ def open_core(config: Config) -> Iterator[Core]:
                 intents=intents,
                 config=config,
             )
+            # Built now, with the name indexes, so the first "play my mix" does not wait for it.
+            skills.context.taste.refresh()
             dialogue = Dialogue(matcher=matcher, skills=skills, config=config)
             yield Core(catalogue, matcher, player, skills, dialogue)
             skills.context.recorder.save_position_now()
@@ -513,6 +515,7 @@ def run_daemon(config_path: Path | None) -> int:
             intents = load_intents(intents_dir(running))
             new_matcher = build_matcher(running, core.catalogue, intents)
             core.skills.reconfigure(config=running, intents=intents)
+            core.skills.context.taste.refresh()  # a changed library: rebuilt here, not mid-command
             core.dialogue.use_matcher(new_matcher)
             recognizer.set_grammar(build_grammar(new_matcher.intents, new_matcher.entities))
             logger.info(
