@@ -247,7 +247,9 @@ class Config:
     library: LibraryConfig = LibraryConfig()
     radio: RadioConfig = RadioConfig()
     state_dir: Path = Path("~/.local/state/assistant")
-    """The SQLite catalogue, history and control socket live here."""
+    """The SQLite catalogue, history and control socket live here. Made 0700 if it does not
+    exist; a shared folder (sticky or writable by all, like /tmp) gets `assistant-<uid>` of our
+    own inside it instead, and an existing folder's mode is left alone (the files are 0600)."""
     player: PlayerConfig = PlayerConfig()
     speech: SpeechConfig = SpeechConfig()
     audio: AudioConfig = AudioConfig()

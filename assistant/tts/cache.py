@@ -36,7 +36,7 @@ class CachedSynthesizer:
         self.hits = 0
         self.misses = 0
         try:
-            cache_dir.mkdir(parents=True, exist_ok=True)
+            cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as e:
             raise EngineError(f"cannot create the speech cache {cache_dir}: {e}") from e
         for stale in cache_dir.glob("*.tmp"):  # left by a crash while storing
@@ -55,7 +55,7 @@ class CachedSynthesizer:
         cached = self.entry(text)
         if cached.is_file():
             try:
-                shutil.copyfile(cached, path)
+                _copy_to_new(cached, path)
                 os.utime(cached)  # most recently used: evicted last
                 self.hits += 1
                 return path
@@ -87,3 +87,12 @@ class CachedSynthesizer:
         entries.sort()
         for _, p in entries[: max(0, len(entries) - self._max)]:
             p.unlink(missing_ok=True)
+
+
+def _copy_to_new(src: Path, dst: Path) -> None:
+    """Copy `src` to `dst`, never through a symlink at `dst`: one planted there would have us
+    overwrite whatever it points at (the speech folder is private, this is belt and braces)."""
+    dst.unlink(missing_ok=True)
+    fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    with open(fd, "wb") as out, open(src, "rb") as inp:
+        shutil.copyfileobj(inp, out)

@@ -16,6 +16,7 @@ from assistant.errors import UnsafeFolderError
 from assistant.library.store import Catalogue
 from assistant.player.mpv_engine import MpvClipPlayer
 from assistant.tts.base import SpeechEvent, SpeechFinished
+from assistant.tts.cache import CachedSynthesizer
 from assistant.tts.earcons import Earcons
 from assistant.tts.pyttsx3_engine import Pyttsx3Synthesizer
 from assistant.tts.speaker import Speaker
@@ -198,3 +199,19 @@ def test_a_symlink_in_place_of_the_database_is_not_followed(tmp_path: Path) -> N
     with pytest.raises(Exception, match="cannot open the library database"):
         Catalogue(path=tmp_path / "state" / "assistant.sqlite3")
     assert victim.read_text() == "precious\n"
+
+
+def test_a_cached_sentence_is_not_copied_through_a_symlink(tmp_path: Path) -> None:
+    cache = CachedSynthesizer(
+        synthesizer=Pyttsx3Synthesizer(voice="en-us", rate=200, volume=1.0),
+        cache_dir=tmp_path / "cache",
+    )
+    cache.synthesize("Nothing is playing.", tmp_path / "first.wav")
+    victim = tmp_path / "victim.conf"
+    victim.write_text("precious\n")
+    os.symlink(victim, tmp_path / "planted.wav")
+    again = cache.synthesize("Nothing is playing.", tmp_path / "planted.wav")
+    assert cache.hits == 1
+    assert not again.is_symlink() and again.read_bytes()[:4] == b"RIFF"
+    assert victim.read_text() == "precious\n"
+    assert _mode(tmp_path / "cache") == 0o700
