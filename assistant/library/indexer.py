@@ -236,11 +236,12 @@ def _scan_tracks(db: Database, music: list[_Root], podcasts: list[_Root], tally:
             seen.add(stored)
             if known.get(stored) == (stat.size, stat.mtime_ns):
                 tally.unchanged += 1
-                continue
-            pending.append((stat, root.path))
-            if len(pending) >= BATCH_SIZE:
-                gone += _write_tracks(db, pending, known, tally)
-                pending = []
+            else:
+                pending.append((stat, root.path))
+                if len(pending) >= BATCH_SIZE:
+                    gone += _write_tracks(db, pending, known, tally)
+                    pending = []
+            if len(seen) % BATCH_SIZE == 0:
                 tally.progress()
     gone += _write_tracks(db, pending, known, tally)
     gone += [p for p in known if p not in seen and _removable(p, music)]

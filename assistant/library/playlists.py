@@ -74,12 +74,13 @@ def read_playlist(path: str) -> PlaylistFile:
     )
 
 
-def _utf16(data: bytes) -> str | None:
-    """Which UTF-16 `data` is in, if it is: by its byte-order mark, else by its zero bytes."""
+def _utf16(data: bytes, *, guess: bool) -> str | None:
+    """Which UTF-16 `data` is in, if it is: by its byte-order mark, else (if `guess`) by its
+    zero bytes."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"  # the codec reads the mark and drops it
     sample = data[:4096]
-    if len(sample) >= 2 and sample.count(0) * 4 >= len(sample):
+    if guess and len(sample) >= 2 and sample.count(0) * 4 >= len(sample):
         # ASCII text in UTF-16 has a zero in every other byte: the odd ones for little-endian.
         return "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
     return None
@@ -87,7 +88,8 @@ def _utf16(data: bytes) -> str | None:
 
 def _lines(data: bytes, *, strict_utf8: bool) -> Iterator[tuple[str, bytes | None]]:
     """Each line as text, with its bytes where they were not UTF-8 (see PlaylistEntry.raw_path)."""
-    wide = None if strict_utf8 else _utf16(data)
+    # A byte-order mark is unambiguous even on an .m3u8, which should have been UTF-8.
+    wide = _utf16(data, guess=not strict_utf8)
     if wide is not None:
         yield from ((line, None) for line in _LINE_END.split(data.decode(wide, errors="replace")))
         return

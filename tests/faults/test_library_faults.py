@@ -103,8 +103,9 @@ def test_utf16_playlists_are_read(tmp_path: Path, codec: str) -> None:
         assert [t.title for t in cat.playlist_tracks(playlist.id)] == ["Déjà Vu", "Two"]
 
 
-def test_a_utf16_mark_is_read_as_a_mark(tmp_path: Path) -> None:
-    path = tmp_path / "x.m3u"
+@pytest.mark.parametrize("name", ["x.m3u", "x.m3u8"])
+def test_a_utf16_mark_is_read_as_a_mark(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
     path.write_bytes(codecs.BOM_UTF16_LE + "/a/b.mp3\n".encode("utf-16-le"))
     (entry,) = playlists.read_playlist(str(path)).entries
     assert entry.path == "/a/b.mp3"

@@ -54,19 +54,16 @@ def test_counts_read_as_english_and_each_warning_is_given_once(tmp_path: Path) -
     assert "scanning:" not in done.stderr  # not a terminal: no progress line
 
 
-def test_a_terminal_sees_a_progress_line_with_counts(tmp_path: Path) -> None:
-    music, lists = tmp_path / "music", tmp_path / "playlists"
-    music.mkdir()
-    lists.mkdir()
-    for n in range(1200):
-        write_tone(music / f"{n:04d}.wav", seconds=0.01)
+def _scan_on_a_terminal(config: Path) -> str:
+    """What `library scan` writes to stderr when stderr is a terminal (a pseudo-terminal)."""
     leader, follower = pty.openpty()
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant.cli", "library", "scan", "--config",
-             str(_config(tmp_path, music, lists))],
-            stdout=subprocess.DEVNULL, stderr=follower, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+            [sys.executable, "-m", "assistant.cli", "library", "scan", "--config", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=follower,
+            stdin=subprocess.DEVNULL,
+        )
         os.close(follower)
         seen = b""
         while True:
@@ -80,6 +77,19 @@ def test_a_terminal_sees_a_progress_line_with_counts(tmp_path: Path) -> None:
         assert proc.wait(timeout=300) == 0
     finally:
         os.close(leader)
-    text = seen.decode(errors="replace")
-    assert "\rscanning: 500 files, 500 new, 0 unreadable, 0 playlists" in text
-    assert "\rscanning: 1200 files, 1200 new, 0 unreadable, 0 playlists" in text
+    return seen.decode(errors="replace")
+
+
+def test_a_terminal_sees_a_progress_line_with_counts(tmp_path: Path) -> None:
+    music, lists = tmp_path / "music", tmp_path / "playlists"
+    music.mkdir()
+    lists.mkdir()
+    for n in range(1200):
+        write_tone(music / f"{n:04d}.wav", seconds=0.01)
+    config = _config(tmp_path, music, lists)
+    first = _scan_on_a_terminal(config)
+    assert "\rscanning: 500 files, 500 new, 0 unreadable, 0 playlists" in first
+    assert "\rscanning: 1200 files, 1200 new, 0 unreadable, 0 playlists" in first
+    # A rescan reads nothing new, and the counts still move while the walk goes on.
+    again = _scan_on_a_terminal(config)
+    assert "\rscanning: 1000 files, 0 new, 0 unreadable, 0 playlists" in again
