@@ -233,8 +233,9 @@ class ControlServer:
         for _ in self._workers:
             with contextlib.suppress(queue.Full):
                 self._waiting.put_nowait(None)
+        deadline = time.monotonic() + self._timeout + 5.0
         for worker in self._workers:
-            worker.join(timeout=self._timeout + 5.0)
+            worker.join(timeout=max(0.0, deadline - time.monotonic()))
         self._hang_up_waiting()
         if self._sock is not None:
             self._sock.close()

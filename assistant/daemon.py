@@ -219,6 +219,7 @@ class Daemon:
                 # Whatever one event did wrong, the daemon keeps listening.
                 logger.exception("daemon: failed handling %s", type(event).__name__)
                 self._return_to_idle()
+        self._fail_waiting("the assistant is stopping")
         logger.info("daemon: stopped")
 
     def _handle(self, event: LoopEvent) -> None:
@@ -416,6 +417,21 @@ class Daemon:
         except Exception as exc:
             logger.exception("daemon: control request %r failed", request)
             pending.fail(f"failed: {exc}")
+
+    def _fail_waiting(self, message: str) -> None:
+        """Answer every control request still waiting, so no client waits for its timeout."""
+        waiting = [*self._listeners, *(p for ps in self._announcing.values() for p in ps)]
+        while True:
+            try:
+                event = self.events.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(event, PendingRequest):
+                waiting.append(event)
+        for pending in waiting:
+            pending.fail(message)
+        self._listeners.clear()
+        self._announcing.clear()
 
     def _control_announce(self, pending: PendingRequest) -> None:
         """Answered once spoken; said when idle, like the skills' own announcements."""
