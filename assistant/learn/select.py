@@ -40,6 +40,8 @@ TOP_GENRES = 5
 GENRE_SAMPLE = 300
 EXPLORE_SAMPLE = 200
 """Random tracks a discovery also considers, so it can reach beyond the known taste."""
+SECOND_LOOK = 5000
+"""Tracks a discovery samples when the first candidates held too few unheard ones."""
 DISCOVER_PER_ARTIST = 2
 CONCEPT_SCORED = 2000
 """A pool bigger than this is scored on what the model knows of it plus a sample."""
@@ -162,8 +164,9 @@ def discover(model: TasteModel, rng: random.Random, size: int = DISCOVER_SIZE) -
             near = model.closeness(i)
             scored[i] = (near.score, f"new, {near.reason}" if near.reason else "new to you")
     if len(scored) < size:
-        # The sample missed some: with few unheard left, every one is worth a look.
-        for i in model.tags.ids:
+        # Few unheard tracks turned up: look further, in a bigger sample (the whole of a
+        # library up to that size), still bounded.
+        for i in rng.sample(model.tags.ids, min(SECOND_LOOK, len(model.tags.ids))):
             if i not in scored and not model.heard(i) and _keep(model, i):
                 scored[i] = (model.closeness(i).score, "new to you")
     return _queue(model, scored, rng, size, per_artist=DISCOVER_PER_ARTIST)

@@ -21,7 +21,7 @@ EndReason = Literal["finished", "skipped", "stopped", "error"]
 END_REASONS: frozenset[str] = frozenset({"finished", "skipped", "stopped", "error"})
 
 # A play "counts" when the listener did not reject it: it finished or was stopped. Skips and
-# errors are kept (skip_ratio uses them) but are not plays.
+# errors are kept (the taste model reads skips) but are not plays.
 _COUNTED = "('finished', 'stopped')"
 
 
@@ -171,18 +171,6 @@ class History:
         )
         with self._db.read() as conn:
             return [(Track(*r[:-1]), int(r[-1])) for r in conn.execute(sql, (limit,))]
-
-    def skip_ratio(self, track_id: int) -> float | None:
-        """Skips / (finished + stopped + skipped) plays; None if it was never played."""
-        with self._db.read() as conn:
-            row = conn.execute(
-                "SELECT SUM(p.ended = 'skipped'), COUNT(*) FROM plays p "
-                "JOIN tracks t ON t.path = p.location "
-                "WHERE t.id = ? AND p.ended != 'error'",
-                (track_id,),
-            ).fetchone()
-        skips, total = row
-        return None if not total else skips / total
 
     def plays_after(self, play_id: int, limit: int) -> list[Play]:
         """Up to `limit` plays stored after the one with id `play_id`, in the order stored.

@@ -51,9 +51,6 @@ def test_plays_are_counted_by_end_reason(catalogue: Catalogue) -> None:
     assert _play(history, hurt.path, "finished")  # by location
     assert _play(history, hurt.id, "skipped")
     assert history.play_counts() == {yellow.id: 3, hurt.id: 1}
-    assert history.skip_ratio(yellow.id) == pytest.approx(1 / 4)
-    assert history.skip_ratio(hurt.id) == pytest.approx(1 / 2)
-    assert history.skip_ratio(_by_title(catalogue, "Stan", "Eminem").id) is None
     assert history.most_played(1) == [(yellow, 3)]
     assert [t for t, _ in history.most_played(10)] == [yellow, hurt]
 
