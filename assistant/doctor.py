@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.config import DEFAULT_CONFIG_PATHS, Config, find_config, intents_dir, load_config
+from assistant.skills.base import plural
 
 logger = logging.getLogger(__name__)
 
@@ -276,7 +277,8 @@ def check_catalogue(config: Config) -> Iterable[Finding]:
     yield Finding(
         "catalogue",
         level,
-        f"{tracks} tracks, {playlists} playlists, {shows} podcasts; last written {when}{hint}",
+        f"{plural(tracks, 'track')}, {plural(playlists, 'playlist')}, "
+        f"{plural(shows, 'podcast')}; last written {when}{hint}",
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -13,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant import doctor
 from assistant.config import Config, describe_source, load_config, parse_config
 from assistant.errors import ConfigError
+from assistant.library.store import Catalogue
 from tests.fixtures.config import write_config
 from tests.fixtures.generate import FixtureLibrary
 
@@ -164,3 +167,20 @@ def test_console_help_and_quit(tmp_path: Path, fixture_library: FixtureLibrary) 
     assert "  :quit           stop the music and leave (end of input does the same)" in lines
     assert "unknown console command ':dance'" in lines
     assert "Playing Queen." not in lines  # nothing after :quit is run
+
+
+def test_doctor_counts_in_the_singular(tmp_path: Path, fixture_library: FixtureLibrary) -> None:
+    music = tmp_path / "music"
+    music.mkdir()
+    one = next(p for p in fixture_library.tracks.values() if p.suffix == ".mp3")
+    shutil.copy(one, music / one.name)
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        f"state_dir: {tmp_path / 'state'}\nlibrary:\n  music_dirs: [{music}]\n"
+        f"  playlist_dirs: []\n  podcast_dirs: []\n"
+    )
+    config = load_config(path)
+    with Catalogue(path=config.catalogue_path) as catalogue:
+        catalogue.scan(music_dirs=(music,), playlist_dirs=(), podcast_dirs=())
+    (finding,) = doctor.check_catalogue(config)
+    assert finding.message.startswith("1 track, 0 playlists, 0 podcasts; last written ")
