@@ -1,8 +1,9 @@
 """Understanding what people say and what recognisers write: success, asked and wrong actions.
 
 Sources, all on the bench library (bench/data/library.tsv, names.tsv, about 60 artists):
-typed phrasings (bench/data/phrasings.tsv, written apart from the templates), what whisper
-tiny.en and pocketsphinx's language model wrote for the same sentences spoken by a neural
+typed phrasings (bench/data/phrasings.tsv, written apart from the templates, and
+phrasings_unseen.tsv, a second set whose misses are never printed), what whisper tiny.en and
+pocketsphinx's language model wrote for the same sentences spoken by a neural
 voice (bench/data/transcripts.tsv, made by make_transcripts.py), and out-of-domain sentences
 (typed, and as both recognisers wrote them). Each is scored by the matcher of this tree and,
 in the same run, by the matcher of the baseline commit (default e30ad60, exported with
@@ -161,6 +162,9 @@ def cases(split: str) -> list[Case]:
     for row_split, intent, slots, text in read_tsv(DATA / "phrasings.tsv"):
         if keep(row_split):
             out.append(("typed phrasings", intent, parse_slots(slots), text))
+    if split in ("all", "unseen"):
+        for _, intent, slots, text in read_tsv(DATA / "phrasings_unseen.tsv"):
+            out.append(("typed, unseen set", intent, parse_slots(slots), text))
     out += [("out-of-domain typed", "", {}, row[0]) for row in read_tsv(DATA / "out_of_domain.tsv")]
     transcripts = DATA / "transcripts.tsv"
     if transcripts.is_file():
@@ -200,6 +204,8 @@ def table(
 def failures(all_cases: Sequence[Case], readings_: Sequence[Any], show: int) -> None:
     shown = 0
     for (source, intent, slots, text), reading in zip(all_cases, readings_, strict=True):
+        if source == "typed, unseen set":
+            continue  # kept blind: scored, never read
         result = outcome(reading, intent, slots)
         if result == "success" or (not intent and result != "wrong") or shown >= show:
             continue
@@ -214,8 +220,10 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline", default="e30ad60", help="commit of the baseline matcher")
-    parser.add_argument("--split", choices=("dev", "held", "all"), default="all")
-    parser.add_argument("--show", type=int, default=0, help="print up to N misses of ours")
+    parser.add_argument("--split", choices=("dev", "held", "unseen", "all"), default="all")
+    parser.add_argument(
+        "--show", type=int, default=0, help="print up to N misses of ours (never of unseen)"
+    )
     args = parser.parse_args()
     all_cases = cases(args.split)
     texts = [c[3] for c in all_cases]
