@@ -33,11 +33,15 @@ DATA = HERE / "data"
 ROOT = HERE.parent
 
 
+HEADERS = ("split", "artist")
+"""First columns of the header lines of the data files that have one."""
+
+
 def read_tsv(path: Path) -> list[list[str]]:
     """Rows of a bench data file, without comments and the header."""
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [line.split("\t") for line in lines if not line.startswith("#")]
-    return rows[1:] if rows and rows[0][0] == "split" else rows
+    return rows[1:] if rows and rows[0][0] in HEADERS else rows
 
 
 NUMBER_SLOTS = ("level", "minutes")

@@ -35,11 +35,15 @@ SPEEDS = (0.9, 1.0, 1.15)
 CONDITIONS = ((None, 0.0), ("pink", 20.0), ("pink", 10.0))
 
 
+HEADERS = ("split", "artist")
+"""First columns of the header lines of the data files that have one."""
+
+
 def read_tsv(path: Path) -> list[list[str]]:
     """Rows of a bench data file, without comments and the header."""
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [line.split("\t") for line in lines if not line.startswith("#")]
-    return rows[1:] if rows and rows[0][0] == "split" else rows
+    return rows[1:] if rows and rows[0][0] in HEADERS else rows
 
 
 def sentences() -> list[tuple[str, str, str, str]]:

@@ -96,7 +96,7 @@ class EntityIndex:
                     fuzzy.setdefault(form, []).append(index)
                     if partial:
                         for word in set(fold_variants(form).split()) - _LIGHT_WORDS:
-                            parts.setdefault(word, []).append(index)
+                            parts.setdefault(say.word(word), []).append(index)
                 for key in say.name(name, bare):
                     sound_ids.setdefault(key, []).append(index)
         self._exact = {key: tuple(dict.fromkeys(ids)) for key, ids in exact.items()}
@@ -110,7 +110,8 @@ class EntityIndex:
         # lookup compares against one group, not every name.
         self._sound_groups: dict[str, list[str]] = {}
         for key in self._sound_ids:
-            self._sound_groups.setdefault(key[0] + key[-1], []).append(key)
+            self._sound_groups.setdefault(_ends(key), []).append(key)
+        # Words of names by their sound ("credence" is "creedence"), to find names by a part.
         self._parts = {word: tuple(dict.fromkeys(ids)) for word, ids in parts.items()}
 
     def __len__(self) -> int:
@@ -159,8 +160,8 @@ class EntityIndex:
 
     def _sounds_like(self, bare: str, best: dict[int, float], limit: int, *, near: bool) -> None:
         """Names that sound the same or nearly ("you too" / U2, "fleet wood mack"). A near
-        sound must begin and end with the same phones: a first or last word wrong ("cold
-        moon" for "old moon") is a different name, not a mishearing."""
+        sound must begin and end with the same phones (a plural s aside): a first or last
+        word wrong ("cold moon" for "old moon") is a different name, not a mishearing."""
         key = sounds().words(bare)
         if len(key) < 2:
             return
@@ -168,7 +169,7 @@ class EntityIndex:
             best[index] = max(best.get(index, 0.0), SAME_SOUND)
         if len(key) < 4 or not near:
             return
-        group = self._sound_groups.get(key[0] + key[-1], [])
+        group = self._sound_groups.get(_ends(key), [])
         for other, ratio, _ in process.extract(
             key, group, scorer=fuzz.ratio, score_cutoff=SOUND_CUTOFF, limit=limit
         ):
@@ -178,26 +179,27 @@ class EntityIndex:
                     best[index] = max(best.get(index, 0.0), score)
 
     def _part_of(self, query: str, best: dict[int, float]) -> None:
-        """Names whose first or last words are the query ("basie orchestra" in Count Basie
-        Orchestra). Only a distinctive part counts (a word of four letters or more), and
-        only when it names few things: a part shared by many names is no name at all."""
-        said = query.split()
-        content = [w for w in said if w not in _LIGHT_WORDS]
+        """Names whose first or last words sound like the query ("basie orchestra" in Count
+        Basie Orchestra, "credence" in Creedence Clearwater Revival). Only a distinctive
+        part counts (a word of four letters or more), and only when it names few things: a
+        part shared by many names is no name at all."""
+        words = query.split()
+        content = [w for w in words if w not in _LIGHT_WORDS]
         if not content or max(len(w) for w in content) < 4:
             return
-        said = [_unpossessive(w, self._parts) for w in said]
-        content = [_unpossessive(w, self._parts) for w in content]
-        ids = set(self._parts.get(content[0], ()))
+        say = sounds()
+        said = [_unpossessive(say.word(w), self._parts) for w in words]
+        ids = set(self._parts.get(said[words.index(content[0])], ()))
         for word in content[1:]:
-            ids &= set(self._parts.get(word, ()))
+            ids &= set(self._parts.get(_unpossessive(say.word(word), self._parts), ()))
         if len(ids) > MAX_PART_NAMES:
             return
         found = []
+        n = len(said)
         for index in ids:
             for form in (f for name in self.entities[index].names() for f in spoken_forms(name)):
-                words = fold_variants(strip_the(form)).split()
-                n = len(said)
-                if n < len(words) and said in (words[:n], words[-n:]):
+                named = [say.word(w) for w in fold_variants(strip_the(form)).split()]
+                if n < len(named) and said in (named[:n], named[-n:]):
                     found.append(index)
                     break
         if 0 < len(found) <= MAX_PART_CHOICES:
@@ -220,11 +222,18 @@ class EntityIndex:
         )
 
 
-def _unpossessive(word: str, parts: Mapping[str, object]) -> str:
-    """ "mahlers" (Mahler's, as recognisers write it) as "mahler" when only that is a name's."""
-    if word not in parts and word.endswith("s") and word[:-1] in parts:
-        return word[:-1]
-    return word
+def _unpossessive(sound: str, parts: Mapping[str, object]) -> str:
+    """The sound of "mahlers" (Mahler's, as recognisers write it) as that of "mahler" when
+    only that is a word of a name."""
+    if sound not in parts and sound[-1:] in ("s", "z") and sound[:-1] in parts:
+        return sound[:-1]
+    return sound
+
+
+def _ends(key: str) -> str:
+    """A sound key's first and last phone, a final s or z (plurals, possessives) aside."""
+    stem = key[:-1] if len(key) > 2 and key[-1] in "sz" else key
+    return key[0] + stem[-1]
 
 
 def _similarity(query: str, query_sound: str, form: str, spelling: float) -> float:
