@@ -40,6 +40,12 @@ MAX_PART_NAMES = 50
 SPELLING_CUTOFF = 70.0
 # Words that carry little of a name and that recognisers swap freely ("in" for "and").
 _LIGHT_WORDS = frozenset({"the", "a", "an", "and", "of", "o", "in", "n", "to", "on", "for"})
+# Words that say what kind of thing a name is, not which: on their own, never the part of
+# one name ("play the podcast" need not mean the one podcast whose name ends in "Podcast").
+_GENERIC_WORDS = frozenset(
+    "podcast podcasts show radio station fm playlist mix music songs hits band orchestra "
+    "quartet trio ensemble choir group collection".split()
+)
 # How much a word said but not in the name, or in the name but not said, costs: a whole
 # word wrong ("cold moon" for "old moon") must not pass for a near spelling.
 WORD_PENALTY = 0.4
@@ -187,6 +193,9 @@ class EntityIndex:
         content = [w for w in words if w not in _LIGHT_WORDS]
         if not content or max(len(w) for w in content) < 4:
             return
+        # A part that only says the kind of thing ("the orchestra") may be a choice between
+        # several names, never one name.
+        generic = all(w in _GENERIC_WORDS for w in content)
         say = sounds()
         said = [_unpossessive(say.word(w), self._parts) for w in words]
         ids = set(self._parts.get(said[words.index(content[0])], ()))
@@ -202,6 +211,8 @@ class EntityIndex:
                 if n < len(named) and said in (named[:n], named[-n:]):
                     found.append(index)
                     break
+        if generic and len(found) == 1:
+            return
         if 0 < len(found) <= MAX_PART_CHOICES:
             for index in found:
                 best[index] = max(best.get(index, 0.0), PART_OF_NAME)

@@ -122,6 +122,12 @@ def test_a_part_shared_by_names_is_asked_about(matcher: Matcher) -> None:
     }
 
 
+def test_a_part_that_only_says_the_kind_of_name_is_not_one_name(matcher: Matcher) -> None:
+    # Steve Miller Band is the only name ending in "band", yet "the band" does not say which.
+    result = matcher.match("play the band")
+    assert result is not None and result.unresolved == {"artist": "the band"}
+
+
 def test_only_the_first_or_last_words_of_a_name_are_a_part_of_it(matcher: Matcher) -> None:
     for text in ("play miller band orchestra", "play sebastian", "play ell"):
         result = matcher.match(text)
