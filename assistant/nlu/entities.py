@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from assistant.nlu.normalize import (
     fold_variants,
@@ -31,6 +32,7 @@ ACCEPT = 0.82
 # part of one name is taken, a little under a near spelling.
 SAME_SOUND = 0.95
 SOUND_CUTOFF = 85.0
+NEAR_PHONES = 2
 PART_OF_NAME = 0.88
 # A part of a name that fits more names than this names none of them.
 MAX_PART_CHOICES = 4
@@ -72,6 +74,8 @@ class EntityMatch:
     entity: Entity
     score: float
     """0..1; 1 when the words are one of the ways the name is said."""
+    sure: bool = True
+    """False when only a near sound found it: worth asking about, not acting on."""
 
 
 class EntityIndex:
@@ -83,17 +87,19 @@ class EntityIndex:
     """
 
     def __init__(self, entities: Iterable[Entity], *, partial: bool = False) -> None:
-        self.entities: list[Entity] = []
         exact: dict[str, list[int]] = {}
         fuzzy: dict[str, list[int]] = {}
         sound_ids: dict[str, list[int]] = {}
+        sound_words: dict[str, int] = {}
         parts: dict[str, list[int]] = {}
         say = sounds()
-        for entity in entities:
-            index = len(self.entities)
-            self.entities.append(entity)
-            for name in entity.names():
-                forms = spoken_forms(name)
+        self.entities = list(entities)
+        named = [
+            [(name, spoken_forms(name)) for name in entity.names()] for entity in self.entities
+        ]
+        say.learn({w for names in named for _, forms in names for f in forms for w in f.split()})
+        for index, names in enumerate(named):
+            for name, forms in names:
                 bare = list(dict.fromkeys(strip_the(f) for f in forms))
                 for form in forms:
                     for variant in {form, fold_variants(form)}:
@@ -105,6 +111,8 @@ class EntityIndex:
                             parts.setdefault(say.word(word), []).append(index)
                 for key in say.name(name, bare):
                     sound_ids.setdefault(key, []).append(index)
+                    count = min(len(f.split()) for f in bare)
+                    sound_words[key] = min(sound_words.get(key, count), count)
         self._exact = {key: tuple(dict.fromkeys(ids)) for key, ids in exact.items()}
         # Fuzzy comparison is on forms without a leading "the" (it would make "the eagles"
         # look like "the beatles"), spaces removed; their words and sound are kept beside.
@@ -114,6 +122,7 @@ class EntityIndex:
         self._sound_ids = {key: tuple(dict.fromkeys(ids)) for key, ids in sound_ids.items()}
         # A near sound must share the first and last phone: keys are grouped by them, so a
         # lookup compares against one group, not every name.
+        self._sound_words = sound_words
         self._sound_groups: dict[str, list[str]] = {}
         for key in self._sound_ids:
             self._sound_groups.setdefault(_ends(key), []).append(key)
@@ -144,11 +153,12 @@ class EntityIndex:
         bare = strip_the(query)
         if near:
             self._spelled_like(bare, best, limit)
+        loose: set[int] = set()
         if max(best.values(), default=0.0) < ACCEPT:
-            self._sounds_like(bare, best, limit, near=near)
+            loose = self._sounds_like(bare, best, limit, near=near)
         if max(best.values(), default=0.0) < ACCEPT and self._parts:
             self._part_of(strip_the(variant), best)
-        return self._ranked(best, limit)
+        return self._ranked(best, limit, loose)
 
     def _spelled_like(self, bare: str, best: dict[int, float], limit: int) -> None:
         sound = phonetic(bare)
@@ -164,25 +174,43 @@ class EntityIndex:
             for index in self._fuzzy_ids[position]:
                 best[index] = max(best.get(index, 0.0), score)
 
-    def _sounds_like(self, bare: str, best: dict[int, float], limit: int, *, near: bool) -> None:
-        """Names that sound the same or nearly ("you too" / U2, "fleet wood mack"). A near
-        sound must begin and end with the same phones (a plural s aside): a first or last
-        word wrong ("cold moon" for "old moon") is a different name, not a mishearing."""
+    def _sounds_like(
+        self, bare: str, best: dict[int, float], limit: int, *, near: bool
+    ) -> set[int]:
+        """Names that sound the same ("you too" / U2, "fleet wood mack") or nearly; the
+        names found only nearly, which are to be asked about: a near sound is as often
+        another name ("mountain sweet" / Mountain Street) as a mishearing. It must begin
+        and end with the same phones (a plural s aside), be at most NEAR_PHONES phones away,
+        and be one word or words grouped differently: words said one for one are compared
+        word by word by spelling and sound (`_similarity`), which knows a wrong word."""
         key = sounds().words(bare)
         if len(key) < 2:
-            return
+            return set()
         for index in self._sound_ids.get(key, ()):
             best[index] = max(best.get(index, 0.0), SAME_SOUND)
         if len(key) < 4 or not near:
-            return
+            return set()
+        loose = set()
+        said = len(bare.split())
         group = self._sound_groups.get(_ends(key), [])
         for other, ratio, _ in process.extract(
             key, group, scorer=fuzz.ratio, score_cutoff=SOUND_CUTOFF, limit=limit
         ):
-            if other != key:
-                score = ACCEPT + (ratio - SOUND_CUTOFF) / 100
-                for index in self._sound_ids[other]:
-                    best[index] = max(best.get(index, 0.0), score)
+            if other == key or Levenshtein.distance(key, other) > NEAR_PHONES:
+                continue
+            if said > 1 and self._sound_words[other] == said:
+                continue
+            # Words run together or split apart with one phone off ("are e m" / R.E.M.) are
+            # a mishearing; anything nearer to a different name is asked about.
+            regrouped = said != self._sound_words[other]
+            sure = regrouped and Levenshtein.distance(key, other) <= 1
+            score = ACCEPT + (ratio - SOUND_CUTOFF) / 100
+            for index in self._sound_ids[other]:
+                if score > best.get(index, 0.0):
+                    best[index] = score
+                    if not sure:
+                        loose.add(index)
+        return loose
 
     def _part_of(self, query: str, best: dict[int, float]) -> None:
         """Names whose first or last words sound like the query ("basie orchestra" in Count
@@ -217,9 +245,12 @@ class EntityIndex:
             for index in found:
                 best[index] = max(best.get(index, 0.0), PART_OF_NAME)
 
-    def _ranked(self, scores: Mapping[int, float], limit: int) -> list[EntityMatch]:
+    def _ranked(
+        self, scores: Mapping[int, float], limit: int, loose: set[int] | None = None
+    ) -> list[EntityMatch]:
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        return [EntityMatch(self.entities[i], round(s, 4)) for i, s in ranked]
+        unsure = loose or set()
+        return [EntityMatch(self.entities[i], round(s, 4), i not in unsure) for i, s in ranked]
 
     def phrases(self) -> list[str]:
         """Every spoken form of every name, for grammar-constrained recognition."""

@@ -71,6 +71,8 @@ class _Candidate:
     slots: dict[str, SlotValue] = field(default_factory=dict)
     unresolved: dict[str, str] = field(default_factory=dict)
     choices: list[dict[str, SlotValue]] = field(default_factory=list)
+    unsure: bool = False
+    """A name was found only by a near sound: ask before acting."""
 
     def rank(self) -> tuple[float, int, int]:
         return (
@@ -141,7 +143,7 @@ class Matcher:
                 return None
             best = max(unresolved, key=_Candidate.rank_unresolved)
         confidence = best.score
-        if best.choices:
+        if best.choices or best.unsure:
             confidence = min(confidence, ASK_CONFIDENCE)
         return IntentResult(
             intent=best.sentence.intent,
@@ -248,6 +250,7 @@ class Matcher:
         rivals = [m for m in good if m.score >= top.score - AMBIGUITY]
         candidate.slots[slot] = top.entity.value
         candidate.score *= top.score
+        candidate.unsure = candidate.unsure or not top.sure
         distinct = {m.entity.value for m in rivals}
         if len(distinct) > 1:
             candidate.choices = [

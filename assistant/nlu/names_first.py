@@ -67,6 +67,7 @@ class _Reading:
     slots: dict[str, SlotValue]
     score: float
     choices: tuple[dict[str, SlotValue], ...] = ()
+    sure: bool = True
 
 
 def read(tokens: Sequence[str], lookup: Lookup, text: str) -> IntentResult | None:
@@ -87,7 +88,7 @@ def read(tokens: Sequence[str], lookup: Lookup, text: str) -> IntentResult | Non
             best = reading
     if best is None:
         return None
-    clear = sure and best.score >= WELL_SAID and not best.choices
+    clear = sure and best.sure and best.score >= WELL_SAID and not best.choices
     confidence = CLEAR if clear else UNCLEAR
     return IntentResult(
         intent=INTENTS[best.kind],
@@ -171,7 +172,7 @@ def _one(kind: str, matches: list[EntityMatch]) -> _Reading | None:
         by = sorted({m.entity.attrs.get("artist", "") for m in same} - {""})
         if len(by) > 1:
             choices = tuple({kind: top.entity.value, "artist": who} for who in by)
-    return _Reading(kind, {kind: top.entity.value}, top.score, choices)
+    return _Reading(kind, {kind: top.entity.value}, top.score, choices, top.sure)
 
 
 def _pair(kind: str, lookup: Lookup, artist_words: str, name_words: str) -> _Reading | None:
@@ -192,4 +193,5 @@ def _pair(kind: str, lookup: Lookup, artist_words: str, name_words: str) -> _Rea
     if not names:
         return None
     slots: dict[str, SlotValue] = {kind: names[0].entity.value, "artist": artist.entity.value}
-    return _Reading(kind, slots, artist.score * names[0].score)
+    sure = artist.sure and names[0].sure
+    return _Reading(kind, slots, artist.score * names[0].score, sure=sure)

@@ -17,7 +17,7 @@ import functools
 import logging
 import re
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from assistant.asr.g2p import DIGIT_NAMES, LETTER_NAMES, Pronouncer
@@ -96,6 +96,16 @@ class Lexicon(Mapping[str, str]):
     def __contains__(self, word: object) -> bool:
         return isinstance(word, str) and " " not in word and self._find(word) >= 0
 
+    def subset(self, words: set[str]) -> dict[str, str]:
+        """The entries of `words` (those it has), in one walk over the lexicon: faster than
+        searching for each of many."""
+        found = {}
+        for line in self._blob.split("\n"):
+            word, _, phones = line.partition(" ")
+            if word in words:
+                found[word] = phones.strip()
+        return found
+
     def __iter__(self) -> Iterator[str]:
         return (self._word_at(i) for i in range(len(self._starts)))
 
@@ -121,16 +131,40 @@ def sounds() -> Sounds:
     return Sounds(Lexicon(_cmudict_path()))
 
 
+# Learning many words at once (one walk over the lexicon, guesses against a dict of just the
+# pieces they need) beats looking each up in the sorted lexicon from this many on.
+_LEARN_FROM = 500
+
+
 class Sounds:
     """Phoneme keys of words and names, from a lexicon plus guesses for words it lacks."""
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self._pronouncer = Pronouncer(lexicon=lexicon)
+        self._learnt: dict[str, str] = {}
 
-    @functools.lru_cache(maxsize=65536)  # noqa: B019 - one Sounds per process, lives as long
+    def learn(self, words: Iterable[str]) -> None:
+        """Work out many words' keys at once (a library's names, once per generation)."""
+        new = {w for w in words if w not in self._learnt and len(w) > 1 and w.isalpha()}
+        if len(new) < _LEARN_FROM:
+            return
+        known = self.lexicon.subset(new)
+        guessed = new - known.keys()
+        # A guess only looks up pieces of its word (the pieces of a compound).
+        pieces = {w[i:j] for w in guessed for i in range(len(w)) for j in range(i + 2, len(w) + 1)}
+        pronouncer = Pronouncer(lexicon=self.lexicon.subset(pieces))
+        for word in new:
+            phones = known.get(word) or pronouncer.pronounce(word)
+            self._learnt[word] = encode(phones)
+
     def word(self, word: str) -> str:
         """The key of one canonical word (lowercase letters or digits)."""
+        learnt = self._learnt.get(word)
+        return learnt if learnt is not None else self._word(word)
+
+    @functools.lru_cache(maxsize=65536)  # noqa: B019 - one Sounds per process, lives as long
+    def _word(self, word: str) -> str:
         if len(word) == 1 and word in LETTER_NAMES:
             return encode(LETTER_NAMES[word])
         if word.isdigit():
