@@ -272,7 +272,7 @@ class Config:
 def describe_source(config: Config) -> str:
     """Which file the settings came from, for `assistant run` to say at start."""
     if config.source is not None:
-        return f"config: {config.source}"
+        return f"config: {config.source.absolute()}"
     looked = ", ".join(str(p) for p in DEFAULT_CONFIG_PATHS)
     return f"config: no file found (looked for {looked}): using the built-in defaults"
 
