@@ -305,64 +305,73 @@ def _artists(match: EntityMatch) -> set[str]:
 
 
 Step = tuple[int, tuple[Capture, ...], int]
-"""(position after the match, captures so far, literal words matched so far)."""
+"""(position after the match, what its slots captured, literal words it matched)."""
 
 
 class _Walk:
-    """Every way a template matches a tokenised utterance, with what its slots captured."""
+    """Every way a template matches a tokenised utterance, with what its slots captured.
+
+    The matches of a piece of template at a position are worked out once per utterance and
+    remembered: the same pieces (<play>, <song>, a {slot}) begin most templates.
+    """
 
     def __init__(self, tokens: tuple[str, ...], lists: Mapping[str, SlotList]) -> None:
         self.tokens = tokens
         self.lists = lists
+        self._memo: dict[tuple[int, int], tuple[Step, ...]] = {}
 
     def whole(self, node: Node) -> Iterator[tuple[int, tuple[Capture, ...]]]:
         """Matches of `node` covering all the tokens: (literal words matched, captures)."""
-        for end, caps, literal in self.node(node, 0, (), 0):
+        for end, caps, literal in self.node(node, 0):
             if end == len(self.tokens):
                 yield literal, caps
 
-    def node(self, node: Node, pos: int, caps: tuple[Capture, ...], literal: int) -> Iterator[Step]:
+    def node(self, node: Node, pos: int) -> tuple[Step, ...]:
+        key = (id(node), pos)
+        steps = self._memo.get(key)
+        if steps is None:
+            steps = self._memo[key] = tuple(self._steps(node, pos))
+        return steps
+
+    def _steps(self, node: Node, pos: int) -> Iterator[Step]:
         tokens = self.tokens
         if isinstance(node, Word):
             if pos < len(tokens) and tokens[pos] == node.text:
-                yield pos + 1, caps, literal + (node.text not in _FILLER)
+                yield pos + 1, (), int(node.text not in _FILLER)
         elif isinstance(node, Seq):
-            yield from self.seq(node.items, 0, pos, caps, literal)
+            yield from self.seq(node.items, 0, pos)
         elif isinstance(node, Alt):
             for option in node.options:
-                yield from self.node(option, pos, caps, literal)
+                yield from self.node(option, pos)
         elif isinstance(node, SlotRef):
-            yield from self.slot(self.lists[node.name], pos, caps, literal)
+            yield from self.slot(self.lists[node.name], pos)
 
-    def seq(
-        self, items: tuple[Node, ...], i: int, pos: int, caps: tuple[Capture, ...], literal: int
-    ) -> Iterator[Step]:
+    def seq(self, items: tuple[Node, ...], i: int, pos: int) -> Iterator[Step]:
         if i == len(items):
-            yield pos, caps, literal
+            yield pos, (), 0
             return
-        for end, new_caps, new_literal in self.node(items[i], pos, caps, literal):
-            yield from self.seq(items, i + 1, end, new_caps, new_literal)
+        for end, caps, literal in self.node(items[i], pos):
+            for rest_end, rest_caps, rest_literal in self.seq(items, i + 1, end):
+                yield rest_end, caps + rest_caps, literal + rest_literal
 
-    def slot(
-        self, slot: SlotList, pos: int, caps: tuple[Capture, ...], literal: int
-    ) -> Iterator[Step]:
+    def slot(self, slot: SlotList, pos: int) -> Iterator[Step]:
         tokens = self.tokens
         if slot.values:
             for value in slot.values:
-                for end, _, _ in self.node(value.pattern, pos, (), 0):
+                for end, _, _ in self.node(value.pattern, pos):
                     if end > pos:
-                        yield end, (*caps, (slot.name, value.out)), literal + (end - pos)
+                        yield end, ((slot.name, value.out),), end - pos
             return
         limit = MAX_NAME_WORDS if slot.entities else MAX_NUMBER_WORDS
         for end in range(pos + 1, min(len(tokens), pos + limit) + 1):
             words = tokens[pos:end]
             if slot.entities:
-                yield end, (*caps, (slot.name, words)), literal
+                yield end, ((slot.name, words),), 0
                 continue
             number = parse_duration(words) if slot.duration else parse_number(words)
             if number is None:
                 continue
             if slot.duration or slot.low <= number <= slot.high:
-                yield end, (*caps, (slot.name, number)), literal + len(words)
+                yield end, ((slot.name, number),), len(words)
             else:
-                yield end, (*caps, (slot.name, OutOfRange(str(number)))), literal + len(words)
+                yield end, ((slot.name, OutOfRange(str(number))),), len(words)
