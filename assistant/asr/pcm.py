@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from assistant.audio.base import AudioChunk
+from assistant.audio.dither import Dither
 from assistant.audio.resample import Resampler, to_mono_int16
 
 
 class PcmAdapter:
-    """Converts a stream of chunks to `rate` Hz mono int16 bytes, resampling when needed.
+    """Converts a stream of chunks to `rate` Hz mono int16 bytes, resampling when needed, with
+    a faint dither under it (assistant.audio.dither: engines go deaf on digital silence).
 
     Engines given audio at the wrong rate return nothing and say nothing, so every chunk
     goes through here.
@@ -17,9 +19,14 @@ class PcmAdapter:
         self.rate = rate
         self._resampler: Resampler | None = None
         self._source_rate = 0
+        # After resampling: audio from 8 kHz has nothing above 4 kHz, which the engine hears.
+        self._dither = Dither()
 
     def convert(self, chunk: AudioChunk) -> bytes:
         """The chunk as engine-ready bytes (may be empty while the resampler fills)."""
+        return self._dither.apply(self._resample(chunk))
+
+    def _resample(self, chunk: AudioChunk) -> bytes:
         if chunk.rate == self.rate and chunk.channels == 1 and chunk.width == 2:
             return chunk.samples
         if chunk.rate == self.rate:
@@ -31,8 +38,9 @@ class PcmAdapter:
 
     def flush(self) -> bytes:
         """What the resampler still holds at the end of an utterance; then start afresh."""
-        if self._resampler is None:
-            return b""
-        tail = self._resampler.flush().samples
-        self._resampler.reset()
+        tail = b"" if self._resampler is None else self._resampler.flush().samples
+        if self._resampler is not None:
+            self._resampler.reset()
+        tail = self._dither.apply(tail)
+        self._dither.reset()
         return tail

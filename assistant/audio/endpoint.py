@@ -10,6 +10,7 @@ utterance open.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -19,6 +20,7 @@ from enum import Enum
 import numpy as np
 
 from assistant.audio.base import VAD_RATE, AudioChunk, Vad
+from assistant.audio.dither import DITHER_POWER
 from assistant.audio.resample import Resampler
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,10 @@ _END_RUN = 3
 burst of pink noise or music can pass both tests."""
 _ONSET_GAP_S = 0.2
 """Quiet stretch that still belongs to the onset (a plosive closure, a weak syllable)."""
+_QUIETEST_FLOOR_DB = 10.0 * math.log10(DITHER_POWER + 1.0)
+"""The noise floor is never put below the dither every recogniser hears anyway (frame energy
+in dB, as `Endpointer._classify` measures it). Digital silence (a clean file, an idle virtual
+device) is no room: a floor of 0 dB made the faintest hiss after it stand out as speech."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +108,8 @@ class NoiseFloor:
             self._background.append(energy_db)
         self._since_update += 1
         if self._since_update >= 10 and len(self._values) >= self._min_frames:
-            self._floor = float(np.percentile(self._values, self._percentile))
+            estimate = float(np.percentile(self._values, self._percentile))
+            self._floor = max(estimate, _QUIETEST_FLOOR_DB)
             if len(self._background) >= self._min_frames:
                 low, high = np.percentile(self._background, [self._percentile, 80.0])
                 self._spread = float(high - low)

@@ -13,6 +13,7 @@ from collections import deque
 import numpy as np
 
 from assistant.audio.base import VAD_RATE, Vad
+from assistant.audio.dither import DITHER_POWER
 from assistant.errors import EngineError
 
 logger = logging.getLogger(__name__)
@@ -22,6 +23,11 @@ _FFT = 512  # the window spans this frame and the ones before it, for 31 Hz reso
 _FREQS = np.fft.rfftfreq(_FFT, 1.0 / VAD_RATE)
 _BAND = (_FREQS >= 200.0) & (_FREQS <= 4000.0)
 """Where speech energy is; rumble (fans, traffic) and hiss above it are left out."""
+_WINDOW = np.hanning(_FFT)
+_QUIETEST_FLOOR = float(10.0 * np.log10(DITHER_POWER * (_WINDOW**2).sum() * _BAND.sum() + 1.0))
+"""Band energy of white noise at the dither level: the floor is never put below it. Over
+digital silence the floor sank to 0 dB and the faintest hiss after it was 'speech' for the
+seconds the floor took to rise."""
 
 
 class EnergyVad:
@@ -43,7 +49,6 @@ class EnergyVad:
         self.margin_db = margin_db
         self.slope_db = slope_db
         self.floor_percentile = floor_percentile
-        self._window = np.hanning(_FFT)
         self._energies: deque[float] = deque(maxlen=int(floor_window_s * 100))
         self.reset()
 
@@ -69,12 +74,13 @@ class EnergyVad:
     def probability(self, frame: bytes) -> float:
         x = np.frombuffer(frame, dtype="<i2").astype(np.float64)
         self._context = np.concatenate([self._context[len(x) :], x])
-        spectrum = np.abs(np.fft.rfft(self._context * self._window)) ** 2
+        spectrum = np.abs(np.fft.rfft(self._context * _WINDOW)) ** 2
         energy = float(10.0 * np.log10(spectrum[_BAND].sum() + 1.0))
         self._energies.append(energy)
         self._frames += 1
         if self._frames % 10 == 0 or self._floor is None:
-            self._floor = float(np.percentile(self._energies, self.floor_percentile))
+            estimate = float(np.percentile(self._energies, self.floor_percentile))
+            self._floor = max(estimate, _QUIETEST_FLOOR)
         if len(self._energies) < 30:  # too little heard to know the room: assume silence
             return 0.0
         z = (energy - self._floor - self.margin_db) / self.slope_db
