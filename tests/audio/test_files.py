@@ -93,12 +93,23 @@ def test_truncated_header_is_refused(tmp_path: Path) -> None:
         FileSource(cut)
 
 
-def test_truncated_data_reads_what_is_there(tmp_path: Path) -> None:
+def test_data_shorter_than_its_header_says_is_refused_as_truncated(tmp_path: Path) -> None:
     good = _sox_sine(tmp_path / "a.wav", rate=16000, channels=1, encoding=["-b", "16"])
     cut = tmp_path / "cut.wav"
     cut.write_bytes(good.read_bytes()[: 44 + 2000 + 1])  # half a sample at the end
-    chunk = FileSource(cut).read_all()
-    assert len(chunk.samples) == 2000
+    with pytest.raises(AudioError, match=r"cut\.wav.*truncated.*promises 0\.50 s.*holds 0\.06 s"):
+        FileSource(cut)
+
+
+def test_streaming_writer_sizes_mean_to_the_end_of_the_file(tmp_path: Path) -> None:
+    good = _sox_sine(tmp_path / "a.wav", rate=16000, channels=1, encoding=["-b", "16"])
+    raw = bytearray(good.read_bytes()[: 44 + 2000 + 1])
+    assert raw[36:40] == b"data"
+    for size in (b"\x00\x00\x00\x00", b"\xff\xff\xff\xff"):
+        raw[40:44] = size
+        path = tmp_path / "live.wav"
+        path.write_bytes(bytes(raw))
+        assert len(FileSource(path).read_all().samples) == 2000
 
 
 def test_compressed_wav_encoding_is_refused(tmp_path: Path) -> None:
