@@ -22,12 +22,12 @@ from assistant.audio.endpoint import Endpointer
 from assistant.audio.microphone import MicrophoneSource
 from assistant.audio.vad import create_vad
 from assistant.config import Config, changed_settings, describe_source, intents_dir, load_config
-from assistant.dialogue import Dialogue
+from assistant.dialogue import Decision, Dialogue, decide
 from assistant.errors import ControlError, EngineError
 from assistant.library.indexer import NEVER_SCANNED
 from assistant.library.models import ScanProgress, ScanReport
 from assistant.library.store import Catalogue
-from assistant.listen import first_utterance, hear, listen_files
+from assistant.listen import first_utterance, hear, heard_line, listen_files
 from assistant.nlu.base import IntentResult
 from assistant.nlu.grammar import build_grammar
 from assistant.nlu.library_entities import build_entities
@@ -233,10 +233,11 @@ def build_matcher(
     return Matcher(intents=intents or load_intents(intents_dir(config)), entities=entities)
 
 
-def result_json(text: str, result: IntentResult | None) -> dict[str, Any]:
+def result_json(text: str, result: IntentResult | None, decision: Decision) -> dict[str, Any]:
     """The `assistant parse --json` object for one utterance."""
     if result is None:
-        return {"text": text, "intent": None, "slots": {}, "confidence": 0.0, "unresolved": {}}
+        return {"text": text, "intent": None, "slots": {}, "confidence": 0.0, "unresolved": {},
+                "decision": decision}  # fmt: skip
     out: dict[str, Any] = {
         "text": text,
         "intent": result.intent,
@@ -246,6 +247,7 @@ def result_json(text: str, result: IntentResult | None) -> dict[str, Any]:
     }
     if result.choices:
         out["choices"] = [dict(c) for c in result.choices]
+    out["decision"] = decision
     return out
 
 
@@ -271,7 +273,8 @@ def parse_commands(config: Config, *, text: str | None, as_json: bool) -> int:
             continue
         result = matcher.match(line)
         if as_json:
-            print(json.dumps(result_json(line, result), ensure_ascii=False), flush=True)
+            decision = decide(result, config.nlu)
+            print(json.dumps(result_json(line, result, decision), ensure_ascii=False), flush=True)
         else:
             print(describe(line, result), flush=True)
     return 0
@@ -418,14 +421,23 @@ def build_recognizer(config: Config, matcher: Matcher) -> Recognizer:
     return make_recognizer(config.asr, grammar)
 
 
-def run_listen(config: Config, *, files: list[Path], as_json: bool) -> int:
-    """`assistant listen`: WAV files, or one command from the microphone (no wake word)."""
+def run_listen(config: Config, *, files: list[Path], as_json: bool, max_seconds: float) -> int:
+    """`assistant listen`: WAV files (the first `max_seconds` of each), or one command from
+    the microphone (no wake word)."""
     with open_catalogue(config) as catalogue:
         matcher = build_matcher(config, catalogue)
     recognizer = build_recognizer(config, matcher)
     if files:
-        return listen_files(files, recognizer=recognizer, matcher=matcher, out=sys.stdout,
-                            as_json=as_json)  # fmt: skip
+        return listen_files(
+            files,
+            recognizer=recognizer,
+            matcher=matcher,
+            nlu=config.nlu,
+            max_seconds=max_seconds,
+            out=sys.stdout,
+            err=sys.stderr,
+            as_json=as_json,
+        )
     microphone = build_microphone(config)
     try:
         microphone.open()
@@ -437,7 +449,7 @@ def run_listen(config: Config, *, files: list[Path], as_json: bool) -> int:
         print("assistant: the microphone stopped before a command was heard", file=sys.stderr)
         return 1
     heard = hear([utterance.audio], source="microphone", recognizer=recognizer, matcher=matcher)
-    print(json.dumps(heard.as_json(), ensure_ascii=False) if as_json else heard.describe())
+    print(heard_line(heard, config.nlu, as_json=as_json))
     return 0
 
 

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from assistant import __version__, app
 from assistant.errors import AssistantError
+from assistant.listen import DEFAULT_MAX_SECONDS
 from assistant.logsafe import SafeMessages
 
 DESCRIPTION = (
@@ -62,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     listen = sub.add_parser("listen", parents=[common], help="recognise WAV files or the mic")
     listen.add_argument("--json", action="store_true", help="print one JSON object per file")
     listen.add_argument("files", nargs="*", type=Path, help="WAV files; none: the microphone")
+    listen.add_argument(
+        "--max-seconds",
+        type=_positive_seconds,
+        default=DEFAULT_MAX_SECONDS,
+        help=f"hear at most this much of each file (default {DEFAULT_MAX_SECONDS:g})",
+    )
 
     console = sub.add_parser(
         "console", parents=[common], help="type commands and hear them played (one per line)"
@@ -114,6 +121,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be seconds, over 0 and at most 3600, got {text!r}")
+    return value
+
+
 _PLAIN = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
@@ -160,7 +177,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "parse":
             return app.parse_commands(config, text=args.text, as_json=args.json)
         if args.command == "listen":
-            return app.run_listen(config, files=args.files, as_json=args.json)
+            return app.run_listen(
+                config, files=args.files, as_json=args.json, max_seconds=args.max_seconds
+            )
         if args.command == "console":
             return app.run_console(config, as_json=args.json)
         if args.command == "ctl":

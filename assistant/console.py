@@ -69,6 +69,7 @@ def turn_json(turn: Turn, status: PlayerStatus) -> dict[str, Any]:
         "outcome": turn.response.outcome,
         "follow_up": turn.follow_up,
         "player": status_json(status),
+        "decision": turn.decision,
     }
 
 
@@ -122,7 +123,8 @@ def run(
         except Exception:
             # The dialogue itself failing on one line must not end the session.
             logger.exception("console: failed on %r", line)
-            turn = Turn(line, None, Response(SOMETHING_WENT_WRONG, "error"), follow_up=False)
+            failed = Response(SOMETHING_WENT_WRONG, "error")
+            turn = Turn(line, None, failed, follow_up=False, decision="ignore")
         skills.tick()
         if as_json:
             print(json.dumps(turn_json(turn, player.status()), ensure_ascii=False), file=out)

@@ -11,6 +11,10 @@ Rules, in order, for each utterance:
 3. Several readings (`choices`): ask "Which one: A or B?".
 4. Confidence under nlu.confirm_below: ask "Did you mean ...?" about the one reading.
 5. Otherwise the skills act.
+
+Each Turn carries the `decision` taken (act, ask or ignore), and `decide` is the same choice
+for a reading on its own, so front ends that do not act (`parse`, `listen`) report exactly
+what the assistant would do.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from assistant.config import Config
+from assistant.config import Config, NluConfig
 from assistant.logsafe import shown
 from assistant.nlu.answers import FILLER, NO, ORDINALS, YES
 from assistant.nlu.base import IntentResult, SlotValue
@@ -31,6 +36,10 @@ from assistant.skills.base import Response, choice_label, join_or
 from assistant.skills.registry import Skills
 
 logger = logging.getLogger(__name__)
+
+Decision = Literal["act", "ask", "ignore"]
+"""act: the skills were asked to do it (they may still answer "I couldn't find ..."); ask: a
+question was asked first; ignore: nothing was done (not understood, or the owner said no)."""
 
 NOT_UNDERSTOOD = "Sorry, I didn't understand."
 CANCELLED = "Okay."
@@ -77,6 +86,17 @@ def describe_action(result: IntentResult) -> str:
     return text
 
 
+def decide(result: IntentResult | None, nlu: NluConfig) -> Decision:
+    """What the dialogue does with a new command's reading (rules 2 to 5 above)."""
+    if result is None or (result.confidence < nlu.min_confidence and not result.unresolved):
+        return "ignore"
+    if result.unresolved:
+        return "act"  # so that the owner hears which name was not found
+    if result.choices or result.confidence < nlu.confirm_below:
+        return "ask"
+    return "act"
+
+
 class _Slots(dict[str, object]):
     def __init__(self, slots: Mapping[str, SlotValue]) -> None:
         super().__init__(slots)
@@ -94,6 +114,8 @@ class Turn:
     response: Response
     follow_up: bool
     """True when the assistant asked and will take an answer without the wake word."""
+    decision: Decision
+    """What the dialogue chose to do with it."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +161,7 @@ class Dialogue:
     def handle_alternatives(self, hypotheses: Sequence[tuple[str, float]]) -> Turn:
         """Recognition alternatives (text, confidence), best first."""
         if not hypotheses:
-            return self._reply("", None, Response(NOT_UNDERSTOOD, "not_understood"))
+            return self._reply("", None, Response(NOT_UNDERSTOOD, "not_understood"), "ignore")
         for text, _ in hypotheses:
             answered = self._answer(text, keep_if_unanswered=True)
             if answered is not None:
@@ -152,14 +174,12 @@ class Dialogue:
 
     def _act(self, text: str, result: IntentResult | None) -> Turn:
         self._pending = None
-        nlu = self._config.nlu
-        if result is None or (result.confidence < nlu.min_confidence and not result.unresolved):
-            return self._reply(text, result, Response(NOT_UNDERSTOOD, "not_understood"))
-        if result.choices and not result.unresolved:
+        decision = decide(result, self._config.nlu)
+        if decision == "ignore" or result is None:
+            return self._reply(text, result, Response(NOT_UNDERSTOOD, "not_understood"), "ignore")
+        if decision == "ask":
             return self._ask(text, result, result.choices)
-        if result.confidence < nlu.confirm_below and not result.unresolved:
-            return self._ask(text, result, ())
-        return self._reply(text, result, self._skills.handle(result))
+        return self._reply(text, result, self._skills.handle(result), "act")
 
     def _ask(
         self, text: str, result: IntentResult, choices: tuple[Mapping[str, SlotValue], ...]
@@ -169,16 +189,19 @@ class Dialogue:
         else:
             question = f"Did you mean {describe_action(result)}?"
         self._pending = _Pending(result, choices, self._clock())
-        return self._reply(text, result, Response(question, "ask", result.intent, choices))
+        return self._reply(text, result, Response(question, "ask", result.intent, choices), "ask")
 
-    def _reply(self, text: str, result: IntentResult | None, response: Response) -> Turn:
+    def _reply(
+        self, text: str, result: IntentResult | None, response: Response, decision: Decision
+    ) -> Turn:
         logger.info(
             "%s -> %s: %s",
             shown(repr(text)),
             result.intent if result else None,
             shown(repr(response.text)),
         )
-        return Turn(text, result, response, follow_up=response.outcome == "ask")
+        follow_up = response.outcome == "ask"
+        return Turn(text, result, response, follow_up=follow_up, decision=decision)
 
     # -- an answer to a question -------------------------------------------------------------
 
@@ -196,7 +219,8 @@ class Dialogue:
         words = normalize(text)
         if words in NO:
             self._pending = None
-            return self._reply(text, None, Response(CANCELLED, "cancelled", pending.result.intent))
+            cancelled = Response(CANCELLED, "cancelled", pending.result.intent)
+            return self._reply(text, None, cancelled, "ignore")
         if pending.choices:
             picked = pick_choice(words, pending.choices)
             if picked is not None:
@@ -204,7 +228,7 @@ class Dialogue:
                     pending.result, slots={**pending.result.slots, **picked}, choices=()
                 )
                 self._pending = None
-                return self._reply(text, chosen, self._skills.handle(chosen))
+                return self._reply(text, chosen, self._skills.handle(chosen), "act")
             if words in YES:
                 # "Yes" does not say which: ask again, and keep waiting.
                 self._pending = dataclasses.replace(pending, asked_at=self._clock())
@@ -213,10 +237,11 @@ class Dialogue:
                     text,
                     pending.result,
                     Response(question + "?", "ask", pending.result.intent, pending.choices),
+                    "ask",
                 )
         elif words in YES:
             self._pending = None
-            return self._reply(text, pending.result, self._skills.handle(pending.result))
+            return self._reply(text, pending.result, self._skills.handle(pending.result), "act")
         if not keep_if_unanswered:
             self._pending = None
         return None

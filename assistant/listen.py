@@ -1,4 +1,9 @@
-"""`assistant listen`: recognise and understand WAV files, or one command from the microphone."""
+"""`assistant listen`: recognise and understand WAV files, or one command from the microphone.
+
+A file is heard whole, as one utterance, up to `max_seconds` (a command takes a few seconds;
+decoding costs time and memory in proportion: ten minutes of noise took a minute and 541 MB).
+What went wrong with a file goes to stderr, naming it; stdout keeps one line per file.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,14 @@ from assistant.asr.base import Recognizer, Transcript
 from assistant.audio.base import AudioChunk
 from assistant.audio.endpoint import Endpointer, Utterance
 from assistant.audio.files import FileSource
+from assistant.config import NluConfig
+from assistant.dialogue import decide
 from assistant.errors import AssistantError
 from assistant.nlu.base import IntentResult
 from assistant.nlu.matcher import Matcher
+
+DEFAULT_MAX_SECONDS = 30.0
+"""How much of each file `assistant listen` hears unless --max-seconds says otherwise."""
 
 
 @dataclass(frozen=True)
@@ -71,28 +81,48 @@ def hear(
     return Heard(source, transcript, result, audio_seconds, processing)
 
 
+def heard_line(heard: Heard, nlu: NluConfig, *, as_json: bool) -> str:
+    """The output line for one recording, with what the dialogue would do with it."""
+    decision = decide(heard.result, nlu)
+    if as_json:
+        return json.dumps({**heard.as_json(), "decision": decision}, ensure_ascii=False)
+    return f"{heard.describe()} [{decision}]"
+
+
 def listen_files(
     paths: Iterable[Path],
     *,
     recognizer: Recognizer,
     matcher: Matcher,
+    nlu: NluConfig,
+    max_seconds: float = DEFAULT_MAX_SECONDS,
     out: TextIO,
+    err: TextIO,
     as_json: bool,
 ) -> int:
-    """One line per file; an unreadable file gets an error line and the rest go on."""
+    """One line per file on `out`; 1 if any file could not be used (the rest go on)."""
     status = 0
     for path in paths:
         try:
-            heard = hear(
-                FileSource(path).chunks(), source=str(path), recognizer=recognizer, matcher=matcher
-            )
+            source = FileSource(path, max_seconds=max_seconds)
+            heard = hear(source.chunks(), source=str(path), recognizer=recognizer, matcher=matcher)
         except AssistantError as exc:
+            recognizer.finish()  # what was fed before the failure is no part of the next file
             status = 1
-            line = json.dumps({"file": str(path), "error": str(exc)}) if as_json else str(exc)
-            print(line, file=out, flush=True)
+            print(f"assistant: {exc}", file=err, flush=True)
+            if as_json:
+                line = json.dumps({"file": str(path), "error": str(exc)}, ensure_ascii=False)
+                print(line, file=out, flush=True)
             continue
-        print(json.dumps(heard.as_json(), ensure_ascii=False) if as_json else heard.describe(),
-              file=out, flush=True)  # fmt: skip
+        if source.capped:
+            cap = f"{max_seconds:g} s"
+            print(f"assistant: {path}: longer than {cap}: only the first {cap} were heard "
+                  "(--max-seconds)", file=err, flush=True)  # fmt: skip
+        if not heard.transcript.alternatives:
+            rejected = heard.transcript.rejected
+            why = f" (the nearest command, {rejected!r}, did not fit well)" if rejected else ""
+            print(f"assistant: {path}: no speech recognised in it{why}", file=err, flush=True)
+        print(heard_line(heard, nlu, as_json=as_json), file=out, flush=True)
     return status
 
 

@@ -32,6 +32,7 @@ def test_console_json_script(tmp_path: Path, fixture_library: FixtureLibrary) ->
         "# a comment, then a blank line\n\n"
         "play songs to sing in the car\n:wait 2\nwhat's playing\nnext\nturn it down\nstop\n"
         "play hello\nthe one by adele\nplay the rolling stones\n"
+        "play hello\nno\nwhat's the weather\n"
     )
     done = _console(config, script, "--json")
     assert done.returncode == 0, done.stderr
@@ -45,8 +46,11 @@ def test_console_json_script(tmp_path: Path, fixture_library: FixtureLibrary) ->
         "play hello",
         "the one by adele",
         "play the rolling stones",
+        "play hello",
+        "no",
+        "what's the weather",
     ]
-    play, what, nxt, down, stop, hello, adele, stones = out
+    play, what, nxt, down, stop, hello, adele, stones, *_ = out
     assert play["intent"] == "PlayPlaylist"
     assert play["slots"] == {"playlist": "Songs to Sing in the Car"}
     assert play["response"] == "Playing Songs to Sing in the Car."
@@ -70,6 +74,12 @@ def test_console_json_script(tmp_path: Path, fixture_library: FixtureLibrary) ->
     assert adele["player"]["track"]["artist"] == "Adele"
     assert stones["response"] == "I couldn't find the rolling stones in your library."
     assert stones["player"]["track"]["artist"] == "Adele"
+    # What the dialogue chose: a question is told apart from an action; "no" and a sentence
+    # it did not understand do nothing.
+    assert [o["decision"] for o in out] == [
+        "act", "act", "act", "act", "act", "ask", "act", "act", "ask", "ignore", "ignore",
+    ]  # fmt: skip
+    assert [o["outcome"] for o in out[-3:]] == ["ask", "cancelled", "not_understood"]
 
     # What was heard is in the history: the first track started during the wait and ended.
     db = sqlite3.connect(tmp_path / "state" / "assistant.sqlite3")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.dialogue import describe_action, pick_choice
+from assistant.config import NluConfig
+from assistant.dialogue import decide, describe_action, pick_choice
 from assistant.nlu.base import IntentResult
 from assistant.player.base import PlayState
 from tests.fixtures.config import write_config
@@ -44,18 +45,19 @@ def _nothing_played(rig: Rig) -> bool:
 def test_ambiguous_title_asks_and_the_answer_picks(rig: Rig, answer: str, artist: str) -> None:
     turn = rig.say("play hello")
     assert turn.response.text == "Which one: Hello by Adele or Hello by Lionel Richie?"
-    assert turn.follow_up and turn.response.outcome == "ask"
+    assert turn.follow_up and turn.response.outcome == "ask" and turn.decision == "ask"
     assert _nothing_played(rig)
     turn = rig.say(answer)
     assert turn.response.text == f"Playing Hello by {artist}."
     assert rig.queue_titles() == [("Hello", artist)]
-    assert not turn.follow_up
+    assert not turn.follow_up and turn.decision == "act"
 
 
 def test_no_cancels_a_question(rig: Rig) -> None:
     rig.say("play hello")
     turn = rig.say("never mind")
     assert turn.response.text == "Okay." and turn.response.outcome == "cancelled"
+    assert turn.decision == "ignore"
     assert _nothing_played(rig)
     assert rig.say("adele").response.outcome != "ok" or _nothing_played(rig)
 
@@ -63,9 +65,10 @@ def test_no_cancels_a_question(rig: Rig) -> None:
 def test_low_confidence_asks_did_you_mean_and_yes_does_it(rig: Rig) -> None:
     turn = rig.say("play bohemian rapsody by queen")
     assert turn.response.text == "Did you mean play Bohemian Rhapsody by Queen?"
-    assert turn.follow_up and _nothing_played(rig)
+    assert turn.follow_up and _nothing_played(rig) and turn.decision == "ask"
     turn = rig.say("yeah")
     assert turn.response.text == "Playing Bohemian Rhapsody by Queen."
+    assert turn.decision == "act"
     rig.started("Bohemian Rhapsody")
 
 
@@ -100,6 +103,27 @@ def test_not_understood(rig: Rig) -> None:
     turn = rig.say("what's the weather")
     assert turn.response.text == "Sorry, I didn't understand."
     assert turn.response.outcome == "not_understood" and turn.result is None
+    assert turn.decision == "ignore"
+    assert rig.dialogue.handle_alternatives([]).decision == "ignore"
+
+
+def test_decide_with_the_shipped_thresholds() -> None:
+    """The choice parse and listen report, with config.yaml's own nlu settings."""
+    nlu = NluConfig()
+    assert (nlu.min_confidence, nlu.confirm_below) == (0.5, 0.8)
+
+    def result(confidence: float) -> IntentResult:
+        return IntentResult("PlayArtist", {"artist": "Queen"}, confidence)
+
+    assert decide(None, nlu) == "ignore"
+    assert decide(result(0.49), nlu) == "ignore"
+    assert decide(result(0.5), nlu) == "ask"
+    assert decide(result(0.79), nlu) == "ask"
+    assert decide(result(0.8), nlu) == "act"
+    assert decide(IntentResult("PlayTrack", {"track": "Hello"}, 1.0, choices=HELLO), nlu) == "ask"
+    # A name not in the library goes to the skill whatever the confidence: it says so.
+    not_found = IntentResult("PlayArtist", {}, 0.3, unresolved={"artist": "kween"})
+    assert decide(not_found, nlu) == "act"
 
 
 def test_alternatives_pick_the_one_that_understands(rig: Rig) -> None:

@@ -33,6 +33,7 @@ def test_parse_json_scans_first_and_uses_library_spelling(
         "slots": {"artist": "Guns N' Roses"},
         "confidence": 1.0,
         "unresolved": {},
+        "decision": "act",
     }
     assert (tmp_path / "state" / "assistant.sqlite3").exists()
 
@@ -52,8 +53,11 @@ def test_parse_stdin_one_object_per_line(tmp_path: Path, fixture_library: Fixtur
         "slots": {},
         "confidence": 0.0,
         "unresolved": {},
+        "decision": "ignore",
     }
     assert {c["artist"] for c in out[3]["choices"]} == {"Adele", "Lionel Richie"}
+    # A name not in the library is passed on ("I couldn't find ..."); several readings: ask.
+    assert [o["decision"] for o in out] == ["act", "act", "ignore", "ask"]
 
 
 def test_parse_readable_line(tmp_path: Path, fixture_library: FixtureLibrary) -> None:
