@@ -178,3 +178,24 @@ def test_speech_only_3_db_above_steady_noise_is_found(noise: str, voice: str) ->
     (start, end), u = scene.segments[0], found[0]
     assert u.start == pytest.approx(start, abs=TOLERANCE_S)
     assert u.end == pytest.approx(end, abs=TOLERANCE_S)
+
+
+@pytest.mark.parametrize("vad", list(VADS))
+@pytest.mark.parametrize("dbfs", [-75.0, -66.0, -60.0])
+def test_faint_hiss_after_digital_silence_is_not_speech(vad: str, dbfs: float) -> None:
+    """A clean file or an idle virtual device gives exact zeros: the noise floor must not sink
+    to them, or the faintest hiss that follows stands out as speech (it did, for 2.6 s)."""
+    rng = np.random.default_rng(3)
+    hiss = rng.normal(0.0, 32768 * 10 ** (dbfs / 20), 4 * S.RATE)
+    audio = np.concatenate([np.zeros(2 * S.RATE), hiss])
+    assert _run(_endpointer(vad), audio) == []
+
+
+def test_speech_in_digital_silence_is_found_exactly() -> None:
+    speech = S.speak("play something by the beatles")
+    audio = np.concatenate([np.zeros(S.RATE), speech, np.zeros(S.RATE)])
+    lo, hi = S.speech_bounds(speech)
+    for vad in VADS:
+        [found] = _run(_endpointer(vad), audio)
+        assert found.start == pytest.approx(1.0 + lo, abs=TOLERANCE_S)
+        assert found.end == pytest.approx(1.0 + hi, abs=TOLERANCE_S)
