@@ -56,7 +56,9 @@ class ScanReport:
     unchanged: int
     """Files skipped without being opened because their size and modification time match."""
     failed: tuple[tuple[str, str], ...]
-    """(path, reason) for every audio file that could not be read; retried on every scan."""
+    """(location, reason) for every audio or playlist file that could not be read (a FIFO among
+    them); retried on every scan. The location is the path, or for a name that is not UTF-8 its
+    file:// URI (see locations)."""
     dangling: tuple[tuple[str, str], ...]
     """(playlist name, entry as written) for playlist entries that are not in the catalogue."""
     seconds: float

@@ -65,13 +65,30 @@ def test_a_hostile_music_folder_neither_hangs_nor_kills_the_daemon(
     assert daemon.wait_exit() == 0
 
 
-def test_what_is_said_cannot_forge_log_lines(hostile: RunningDaemon) -> None:
-    daemon = hostile
-    forged = "2026-12-01 00:00:00,000 ERROR assistant.daemon: forged"
-    daemon.ctl("say", f"play nothing\n{forged}\x1b[2J")
-    daemon.proc.send_signal(signal.SIGTERM)
-    assert daemon.wait_exit() == 0
+FORGED = "2026-12-01 00:00:00,000 ERROR assistant.daemon: forged"
+
+
+def test_titles_and_what_is_said_cannot_forge_log_lines(tmp_path: Path) -> None:
+    music, lists = tmp_path / "music", tmp_path / "playlists"
+    music.mkdir()
+    lists.mkdir()
+    # An untagged file's title is its name, newline, escape code and all.
+    (music / "Evil Artist" / "Album").mkdir(parents=True)
+    write_tone(music / "Evil Artist" / "Album" / f"Evil\n{FORGED}\x1b[2J.wav")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"library:\n  music_dirs: [{music}]\n  playlist_dirs: [{lists}]\n  podcast_dirs: []\n"
+        f'state_dir: {tmp_path / "state"}\nplayer:\n  audio_output: "null"\n'
+    )
+    daemon = RunningDaemon(config)
+    try:
+        assert daemon.say("play evil artist") == "Playing Evil Artist."
+        daemon.ctl("say", f"play nothing\n{FORGED}\x1b[2J")
+        daemon.proc.send_signal(signal.SIGTERM)
+        assert daemon.wait_exit() == 0
+    finally:
+        daemon.kill()
     log = daemon.log_text()
-    assert "forged" in log
-    assert not any(line.startswith(forged) for line in log.splitlines())
+    assert "player: playing Evil\\n2026-12-01" in log
+    assert not any(line.startswith(FORGED) for line in log.splitlines())
     assert "\x1b" not in log
