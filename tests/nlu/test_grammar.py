@@ -8,10 +8,12 @@ import pytest
 
 from assistant.asr.base import Grammar
 from assistant.asr.grammars import derives
-from assistant.nlu.answers import NO, NO_PHRASES, YES, YES_PHRASES
+from assistant.nlu.answers import NO, NO_PHRASES, ORDINALS, YES, YES_PHRASES
 from assistant.nlu.grammar import build_grammar
 from assistant.nlu.matcher import Matcher
 from assistant.nlu.normalize import normalize
+from assistant.nlu.numbers import parse_duration, parse_number
+from assistant.nlu.templates import Alt, Node, Seq, Word
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +57,42 @@ def test_other_speech_is_not(grammar: Grammar, sentence: str) -> None:
     assert not derives(grammar, sentence.split())
 
 
+def _template_words(node: Node, out: set[str]) -> None:
+    if isinstance(node, Word):
+        out.add(node.text)
+    elif isinstance(node, Seq | Alt):
+        for inner in node.items if isinstance(node, Seq) else node.options:
+            _template_words(inner, out)
+
+
 def test_every_grammar_word_is_one_the_matcher_knows(grammar: Grammar, matcher: Matcher) -> None:
-    # Recognisers write "what's"; the matcher must read what they write.
-    for word in grammar.words():
-        assert normalize(word), word
+    """Recognisers write "what's"; the matcher must read what they write: as a word of its
+    templates, of a name in the library or of an answer; numbers and lengths of time as such."""
+    intents = matcher.intents
+    known: set[str] = set(ORDINALS)
+    for pattern in (
+        *(s.pattern for s in intents.sentences),
+        *intents.rules.values(),
+        *(v.pattern for slot in intents.lists.values() for v in slot.values),
+    ):
+        _template_words(pattern, known)
+    for phrase in [*YES_PHRASES, *NO_PHRASES, *(p for i in matcher.entities.values()
+                                                for p in i.phrases())]:  # fmt: skip
+        known.update(normalize(phrase).split())
+    counted = {f"slot_{s.name}": s for s in intents.lists.values() if s.is_number or s.duration}
+    unknown = []
+    for rule, alternatives in grammar.rules.items():
+        for tokens in alternatives:
+            words = [t for t in tokens if not Grammar.is_ref(t)]
+            slot = counted.get(rule)
+            if slot is not None and slot.duration:
+                assert parse_duration(words) is not None, (rule, words)
+            elif slot is not None:
+                number = parse_number(words)
+                assert number is not None and slot.low <= number <= slot.high, (rule, words)
+            else:
+                unknown += [w for w in words if not set(normalize(w).split()) <= known]
+    assert not unknown
 
 
 def test_a_sentence_of_every_template_is_understood(grammar: Grammar, matcher: Matcher) -> None:

@@ -44,8 +44,12 @@ def test_podcast_resumes_at_saved_position_after_restart(tmp_path: Path) -> None
         first.player.seek(20.0)
         first.until(lambda: first.player.status().position >= 20.5)
         assert first.say("pause").response.outcome == "ok"
-        saved = first.history.position(first.player.status().current.location)  # type: ignore[union-attr]
-        assert 20.0 <= saved < 40.0
+        paused = first.player.status()
+        assert paused.current is not None
+        saved = first.history.position(paused.current.location)
+        # What is saved is where the pause held it: no later, and no earlier than seen playing.
+        assert saved == pytest.approx(paused.position, abs=0.05)
+        assert saved >= 20.5
     finally:
         first.close()
 
