@@ -1,0 +1,44 @@
+"""`assistant ctl listen` against the real daemon: push-to-talk through the virtual microphone."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from assistant import control
+from tests.test_daemon import RunningDaemon
+from tests.test_end_to_end import assistant, inject, library, speech, wait_for  # noqa: F401 (fixtures)
+
+
+def test_ctl_listen_hears_a_command_without_the_wake_word_and_acts_on_it(
+    assistant: RunningDaemon,  # noqa: F811 (pytest fixture injection)
+    pulse_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    command = speech(tmp_path, "volume", "volume forty")
+    listen = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "ctl", "listen", "--config", str(assistant.config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # Straight to the socket, not `ctl status` processes: the daemon gives up on silence
+        # after five seconds, and each python start takes one or two on a busy machine.
+        sock = control.socket_path(assistant.state)
+        deadline = time.monotonic() + 60
+        while control.request(sock, {"cmd": "status"})["state"] != "listening":
+            assert time.monotonic() < deadline and listen.poll() is None, assistant.log_text()
+            time.sleep(0.02)
+        inject(command, pulse_env)
+        out, err = listen.communicate(timeout=90)
+    finally:
+        listen.kill()
+    assert listen.returncode == 0, err
+    assert "heard: volume forty" in out.splitlines(), out
+    assert "response: Volume 40." in out.splitlines(), out
+    status = wait_for(assistant, lambda s: s["state"] == "idle")
+    assert status["player"]["volume"] == 40
+    assert status["last"]["intent"] == "SetVolume"
