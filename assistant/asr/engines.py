@@ -34,6 +34,8 @@ def make_recognizer(config: AsrConfig, grammar: Grammar | None) -> Recognizer:
             return recognizer
     from assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
 
-    recognizer = PocketsphinxRecognizer(grammar=grammar, alternatives=config.alternatives)
+    recognizer = PocketsphinxRecognizer(
+        grammar=grammar, alternatives=config.alternatives, verify=config.verify
+    )
     logger.info("asr: using %s", recognizer.name)
     return recognizer

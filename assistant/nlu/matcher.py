@@ -40,8 +40,13 @@ AMBIGUITY = 0.04
 # not say which, or the recogniser is unsure of the words, the result is capped at this
 # confidence so the assistant asks.
 ASK_CONFIDENCE = 0.6
-# An engine confidence under this: the recogniser kept the words but would not bet on them.
+# An engine confidence under this: the recogniser would not bet on the words, and the result's
+# confidence (the product) is under the shipped nlu.min_confidence (tests and benches count it).
 UNSURE_BELOW = 0.5
+# A reading of the same command with other slots at least this likely, relative to the heard
+# one, is asked about rather than ruled out ("shuffle on" heard, "shuffle off" nearly as
+# good: "Which one: on or off?").
+RIVAL_SHARE = 0.35
 # Which intent wins among equally good readings ("play help": album or track?).
 PRIORITY = ("PlayPlaylist", "PlayArtist", "PlayAlbum", "PlayTrack", "PlayGenre", "PlayRadio",
             "PlayPodcast")  # fmt: skip
@@ -158,23 +163,47 @@ class Matcher:
         """Score every recognition alternative (text, engine confidence 0..1); the best wins.
 
         A lower-ranked transcript wins only when it understands clearly better: recognisers
-        often put the right words second when a name is unusual. When the engine was unsure
-        of the winning words, the result is capped so the assistant confirms before acting.
+        often put the right words second when a name is unusual. The engine's confidences
+        are probabilities that the words are right, so the winner's is the sum over every
+        alternative that means the same action ("turn it up" and "turn that up"), and the
+        result's confidence is the matcher's times that. An alternative of the same intent
+        that means something else, and is at least RIVAL_SHARE as likely, makes the result a
+        question between the two ("Which one: on or off?").
         """
-        best: tuple[float, float, IntentResult] | None = None
+        readings: list[tuple[float, float, IntentResult]] = []
         for rank, (text, asr_confidence) in enumerate(hypotheses):
             result = self.match(text)
             if result is None:
                 continue
             resolved = 0.0 if result.unresolved else 1.0
             score = result.confidence * (0.75 + 0.25 * asr_confidence) - 0.02 * rank + resolved
-            if best is None or score > best[0]:
-                best = (score, asr_confidence, result)
-        if best is None:
+            readings.append((score, asr_confidence, result))
+        if not readings:
             return None
-        _, asr_confidence, result = best
-        if asr_confidence < UNSURE_BELOW and result.confidence > ASK_CONFIDENCE:
-            return replace(result, confidence=ASK_CONFIDENCE)
+        _, asr_confidence, result = max(readings, key=lambda r: r[0])
+        action = _action(result)
+        heard = sum(asr for _, asr, r in readings if _action(r) == action)
+        rivals: dict[tuple[str, str], tuple[float, IntentResult]] = {}
+        for _, asr, r in readings:
+            key = _action(r)
+            if key != action:
+                mass, first = rivals.get(key, (0.0, r))
+                rivals[key] = (mass + asr, first)
+        if len(hypotheses) > 1 or asr_confidence < 1.0:
+            # A result with choices carries ASK_CONFIDENCE as a sign to ask, not a probability.
+            words = min(1.0, heard)
+            confidence = (
+                min(result.confidence, words) if result.choices else result.confidence * words
+            )
+            result = replace(result, confidence=confidence)
+        close = [r for mass, r in rivals.values()
+                 if r.intent == result.intent and not r.unresolved and not r.choices
+                 and mass >= RIVAL_SHARE * heard]  # fmt: skip
+        if close and not result.choices and not result.unresolved:
+            choices = (dict(result.slots), *(dict(r.slots) for r in close))
+            result = replace(
+                result, choices=choices, confidence=min(result.confidence, ASK_CONFIDENCE)
+            )
         return result
 
     def _strip_skip_words(self, tokens: list[str]) -> tuple[str, ...]:
@@ -375,3 +404,9 @@ class _Walk:
                 yield end, ((slot.name, number),), len(words)
             else:
                 yield end, ((slot.name, OutOfRange(str(number))),), len(words)
+
+
+
+def _action(result: IntentResult) -> tuple[str, str]:
+    """What a result would do: readings with the same action pool their probability."""
+    return result.intent, repr(sorted(result.slots.items()))

