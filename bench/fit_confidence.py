@@ -1,14 +1,13 @@
 """Fit the pocketsphinx engine's confidence to what bench_spoken.py measured.
 
-The engine's confidence in a sentence is acceptance(margin, word margin) times the sentence's
-share against its one-word rivals, exp(-d / T) for a rival d score units behind
-(pocketsphinx_engine.ACCEPT_* and RIVAL_TEMPERATURE). This reads the per-clip results of a
-bench_spoken run (its "chosen" mode, which records those features), fits the three acceptance
-weights for each temperature on a grid by maximum likelihood (label: the heard sentence
-means what was said; out-of-domain clips are never right), and prints the best fit with a
-reliability table on voices held out of the fit.
+The engine's confidence in a sentence is acceptance(margin, word margin), a logistic in the
+sentence's score margin over the phone loop and its worst word's (pocketsphinx_engine.
+ACCEPT_*). This reads the per-clip results of a bench_spoken run, fits the three weights by
+maximum likelihood (label: the heard sentence means what was said; out-of-domain clips are
+never right) on most voices, and prints them with a reliability table on the voices held out.
+Fit on a corpus other than the one bench_spoken reports on:
 
-    python3 bench/bench_spoken.py --seed 11 ...     # a corpus other than the reported one
+    python3 bench/bench_spoken.py --seed 11 --commands 300 --piper 450
     python3 bench/fit_confidence.py bench/out/spoken/last-full.json
 """
 
@@ -16,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from itertools import pairwise
 from pathlib import Path
@@ -31,57 +29,37 @@ from bench import corpus as C
 
 HELD_OUT = ("piper:joe-high", "piper:joe-rough", "en-gb", "en+m3")
 """Voices left out of the fit and used to check it."""
-TEMPERATURES = (50.0, 100.0, 200.0, 300.0, 400.0, 600.0, 900.0, 1400.0, 2000.0, math.inf)
-BINS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)
+BINS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)
+SCALE = np.array([1.0, 5.0, 50.0])
+"""Typical sizes of the features (bias, margin, word margin): the descent works on scaled ones."""
 
 Array = npt.NDArray[np.float64]
 
 
 def samples(dump: Path) -> tuple[list[dict[str, Any]], dict[str, C.Item]]:
-    results = json.loads(dump.read_text(encoding="utf-8"))
-    chosen = results["chosen"]
-    items = {i.id: i for i in C.load_items(Path(chosen["folder"]))}
-    rows = [r for r in chosen["rows"] if items[r["id"]].kind in ("command", "ood")
+    grammar = json.loads(dump.read_text(encoding="utf-8"))["grammar"]
+    items = {i.id: i for i in C.load_items(Path(grammar["folder"]))}
+    rows = [r for r in grammar["rows"] if items[r["id"]].kind in ("command", "ood")
             and r.get("margin") is not None and r.get("word_margin") is not None]  # fmt: skip
     return rows, items
 
 
-def share(rows: list[dict[str, Any]], temperature: float) -> Array:
-    """Each heard sentence's share against its rivals at `temperature`."""
-    out = []
-    for r in rows:
-        diffs = list(r["rivals"].values())
-        if math.isinf(temperature):
-            out.append(1.0)
-            continue
-        out.append(1.0 / (1.0 + sum(math.exp(min(30.0, d / temperature)) for d in diffs)))
-    return np.array(out)
+def log_loss(w: Array, x: Array, y: Array) -> float:
+    p = np.clip(1 / (1 + np.exp(-np.clip(x @ w, -30, 30))), 1e-6, 1 - 1e-6)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
-def fit(x: Array, y: Array, s: Array, steps: int = 4000) -> tuple[Array, float]:
-    """Weights w minimising the log loss of p = sigmoid(x @ w) * s (gradient descent with
-    a step that shrinks when the loss grows)."""
-    w = np.array([5.0, 1.0, 0.0])
-    lr = 0.05
-
-    def loss(w: Array) -> float:
-        p = np.clip(1 / (1 + np.exp(-np.clip(x @ w, -30, 30))) * s, 1e-6, 1 - 1e-6)
-        return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-
-    current = loss(w)
+def fit(x: Array, y: Array, steps: int = 200) -> Array:
+    """Logistic regression by Newton's method (three weights: it converges in a few steps)."""
+    w = np.zeros(x.shape[1])
     for _ in range(steps):
-        z = np.clip(x @ w, -30, 30)
-        sig = 1 / (1 + np.exp(-z))
-        p = np.clip(sig * s, 1e-6, 1 - 1e-6)
-        # d loss / d z = -(y / p - (1 - y) / (1 - p)) * s * sig * (1 - sig)
-        g = -(y / p - (1 - y) / (1 - p)) * s * sig * (1 - sig)
-        step = w - lr * (x.T @ g) / len(y)
-        new = loss(step)
-        if new <= current:
-            w, current, lr = step, new, lr * 1.1
-        else:
-            lr *= 0.5
-    return w, current
+        p = 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + 1e-6 * np.eye(x.shape[1])
+        step = np.linalg.solve(hessian, x.T @ (p - y))
+        w -= step
+        if np.abs(step).max() < 1e-9:
+            break
+    return w
 
 
 def main() -> None:
@@ -89,37 +67,30 @@ def main() -> None:
     parser.add_argument("dump", type=Path, help="a bench_spoken per-clip results file")
     args = parser.parse_args()
     rows, items = samples(args.dump)
-    voices = np.array([items[r["id"]].voice in HELD_OUT for r in rows])
-    x = np.array([[1.0, r["margin"] / 5, r["word_margin"] / 50] for r in rows])
+    held = np.array([items[r["id"]].voice in HELD_OUT for r in rows])
+    x = np.array([[1.0, r["margin"], r["word_margin"]] for r in rows]) / SCALE
     y = np.array([1.0 if r["heard_right"] else 0.0 for r in rows])
-    train = ~voices
-    print(f"# {len(rows)} clips ({int(train.sum())} to fit, {int((~train).sum())} held out; "
+    print(f"# {len(rows)} clips ({int((~held).sum())} to fit, {int(held.sum())} held out; "
           f"{int(y.sum())} heard right)")  # fmt: skip
-    print("| T | log loss (fit) | log loss (held out) | bias | per margin | per word margin |")
-    print("|---|---|---|---|---|---|")
-    best: tuple[float, float, Array] | None = None
-    for t in TEMPERATURES:
-        s = share(rows, t)
-        w, fitted = fit(x[train], y[train], s[train])
-        p = np.clip(1 / (1 + np.exp(-(x[~train] @ w))) * s[~train], 1e-6, 1 - 1e-6)
-        held = float(-np.mean(y[~train] * np.log(p) + (1 - y[~train]) * np.log(1 - p)))
-        # The features were scaled (margin / 5, word margin / 50): report raw weights.
-        print(f"| {t:g} | {fitted:.4f} | {held:.4f} | {w[0]:.3f} | {w[1] / 5:.4f} | "
-              f"{w[2] / 50:.5f} |")  # fmt: skip
-        if best is None or fitted < best[1]:
-            best = (t, fitted, w)
-    assert best is not None
-    t, _, w = best
+    w = fit(x[~held], y[~held])
+    margin_only = fit(x[~held][:, :2], y[~held])
+    print("| model | log loss (fit) | log loss (held out) |")
+    print("|---|---|---|")
+    print(f"| sentence margin only | {log_loss(margin_only, x[~held][:, :2], y[~held]):.4f} | "
+          f"{log_loss(margin_only, x[held][:, :2], y[held]):.4f} |")  # fmt: skip
+    print(f"| sentence + worst word margin | {log_loss(w, x[~held], y[~held]):.4f} | "
+          f"{log_loss(w, x[held], y[held]):.4f} |")  # fmt: skip
+    raw = w / SCALE
     print(
-        f"\nchosen: RIVAL_TEMPERATURE = {t:g}, ACCEPT_BIAS = {w[0]:.3f}, "
-        f"ACCEPT_MARGIN = {w[1] / 5:.4f}, ACCEPT_WORD_MARGIN = {w[2] / 50:.5f}"
+        f"\nACCEPT_BIAS = {raw[0]:.3f}, ACCEPT_MARGIN = {raw[1]:.4f}, "
+        f"ACCEPT_WORD_MARGIN = {raw[2]:.5f}"
     )
-    p = 1 / (1 + np.exp(-(x @ w))) * share(rows, t)
+    p = 1 / (1 + np.exp(-(x @ w)))
     print("\n## Reliability of the fitted confidence on the held-out voices")
     print("| bin | n | right | mean confidence |")
     print("|---|---|---|---|")
     for lo, hi in pairwise(BINS):
-        sel = (~train) & (p >= lo) & (p < hi)
+        sel = held & (p >= lo) & (p < hi)
         if sel.any():
             print(f"| {lo:.2f}-{min(hi, 1):.2f} | {int(sel.sum())} | "
                   f"{100 * y[sel].mean():.1f}% | {p[sel].mean():.3f} |")  # fmt: skip

