@@ -110,14 +110,14 @@ def test_not_understood(rig: Rig) -> None:
 def test_decide_with_the_shipped_thresholds() -> None:
     """The choice parse and listen report, with config.yaml's own nlu settings."""
     nlu = NluConfig()
-    assert (nlu.min_confidence, nlu.confirm_below) == (0.5, 0.8)
+    assert (nlu.min_confidence, nlu.confirm_below) == (0.3, 0.8)
 
     def result(confidence: float) -> IntentResult:
         return IntentResult("PlayArtist", {"artist": "Queen"}, confidence)
 
     assert decide(None, nlu) == "ignore"
-    assert decide(result(0.49), nlu) == "ignore"
-    assert decide(result(0.5), nlu) == "ask"
+    assert decide(result(0.29), nlu) == "ignore"
+    assert decide(result(0.3), nlu) == "ask"
     assert decide(result(0.79), nlu) == "ask"
     assert decide(result(0.8), nlu) == "act"
     assert decide(IntentResult("PlayTrack", {"track": "Hello"}, 1.0, choices=HELLO), nlu) == "ask"

@@ -406,7 +406,6 @@ class _Walk:
                 yield end, ((slot.name, OutOfRange(str(number))),), len(words)
 
 
-
 def _action(result: IntentResult) -> tuple[str, str]:
     """What a result would do: readings with the same action pool their probability."""
     return result.intent, repr(sorted(result.slots.items()))
