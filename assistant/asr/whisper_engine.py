@@ -52,7 +52,7 @@ class WhisperTranscriber:
 
     @property
     def name(self) -> str:
-        return f"whisper {self._model_path.name} (faster-whisper)"
+        return "whisper (faster-whisper)"
 
     def transcribe(self, audio: AudioChunk) -> str:
         """The words heard in `audio` (any rate), as whisper writes them."""
