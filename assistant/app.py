@@ -494,8 +494,10 @@ def run_daemon(config_path: Path | None) -> int:
     SIGHUP reloads the config and rescans the library."""
     from assistant.asr.wake import KeyphraseWakeDetector
     from assistant.daemon import AudioFeed, Daemon
+    from assistant.native_heap import fix_mmap_threshold
     from assistant.player.mpv_engine import MpvClipPlayer
 
+    fix_mmap_threshold()  # or memory grows with every answer: see assistant.native_heap
     config = load(config_path)
     logger.info("%s", describe_source(config))
     with contextlib.ExitStack() as stack:
