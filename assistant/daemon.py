@@ -19,6 +19,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -46,6 +47,12 @@ IDLE_BATCH_S = 0.09
 """While idle, microphone chunks reach the loop in batches at least this long: the wake word
 needs no finer steps, and every hand-over between threads costs CPU (bench_daemon, idle, 30 ms
 chunks: 3.9 % of a core one by one, 3.0 % batched). Once awake, every chunk goes at once."""
+
+
+RECENT_S = 4.0
+"""Audio kept while the wake word is listened for. The detector fires a little after the phrase
+ended (in process ~0.1 s; seen up to ~1.8 s on a loaded machine), and a command said in the
+same breath is decoded from the phrase's end, out of this."""
 
 
 class State(enum.Enum):
@@ -147,6 +154,7 @@ class Daemon:
         self._listen_deadline = 0.0
         self._heard_speech = False
         self._idle_batch: list[AudioChunk] = []
+        self._recent = RecentAudio(RECENT_S)
         self._speaking: set[str] = set()
         self._follow_up_after_speech = False
         self._ducked = False
@@ -256,20 +264,41 @@ class Daemon:
 
     def _audio(self, chunk: AudioChunk) -> None:
         awake = self.state in (State.IDLE, State.SPEAKING) and self.wake is not None
-        if awake and self.wake is not None and self.wake.process(chunk) is not None:
+        if awake and self.wake is not None:
+            self._recent.add(chunk)
+            woke = self.wake.process(chunk)
+            if woke is None:
+                return
             if self.state is State.SPEAKING:
                 logger.info("daemon: barge-in")
                 self._speech.interrupt()
             self._speech.earcon("wake")
             self.start_listening(NO_SPEECH_TIMEOUT_S, after="the wake word")
+            # The command starts where the phrase ended: in one breath, it is already under way.
+            before, after = self._recent.split(
+                woke.phrase_end if woke.phrase_end is not None else woke.when
+            )
+            if self._endpointer is not None:
+                for piece in before:
+                    self._endpointer.warm_up(piece)
+            for piece in after:
+                if self.state is not State.LISTENING:
+                    break
+                self._listen(piece)
+            self._recent.clear()
             return
-        if self.state is State.LISTENING and self._endpointer is not None:
-            for found in self._endpointer.process(chunk):
-                if isinstance(found, SpeechStarted):
-                    self._heard_speech = True
-                elif isinstance(found, Utterance):
-                    self._understand(found)
-                    return
+        if self.state is State.LISTENING:
+            self._listen(chunk)
+
+    def _listen(self, chunk: AudioChunk) -> None:
+        if self._endpointer is None:
+            return
+        for found in self._endpointer.process(chunk):
+            if isinstance(found, SpeechStarted):
+                self._heard_speech = True
+            elif isinstance(found, Utterance):
+                self._understand(found)
+                return
 
     def start_listening(self, timeout_s: float, after: str = "the wake word") -> None:
         """Listen for one command (after the wake word, for a follow-up, or push-to-talk);
@@ -509,6 +538,47 @@ def _continues(before: AudioChunk, chunk: AudioChunk) -> bool:
 def _joined(chunks: list[AudioChunk]) -> AudioChunk:
     first = chunks[0]
     return replace(first, samples=b"".join(c.samples for c in chunks))
+
+
+class RecentAudio:
+    """The last few seconds of chunks, to go back to a moment just past."""
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._chunks: deque[AudioChunk] = deque()
+        self._held = 0.0
+
+    def add(self, chunk: AudioChunk) -> None:
+        self._chunks.append(chunk)
+        self._held += chunk.seconds
+        while self._held - self._chunks[0].seconds >= self._seconds:
+            self._held -= self._chunks.popleft().seconds
+
+    def split(self, t: float) -> tuple[list[AudioChunk], list[AudioChunk]]:
+        """What is held from before source time `t`, and from `t` on."""
+        before: list[AudioChunk] = []
+        after: list[AudioChunk] = []
+        for chunk in self._chunks:
+            if chunk.timestamp + chunk.seconds <= t:
+                before.append(chunk)
+            elif chunk.timestamp >= t:
+                after.append(chunk)
+            else:
+                frame = chunk.width * chunk.channels
+                cut = round((t - chunk.timestamp) * chunk.rate)
+                before.append(replace(chunk, samples=chunk.samples[: cut * frame]))
+                after.append(
+                    replace(
+                        chunk,
+                        samples=chunk.samples[cut * frame :],
+                        timestamp=chunk.timestamp + cut / chunk.rate,
+                    )
+                )
+        return before, after
+
+    def clear(self) -> None:
+        self._chunks.clear()
+        self._held = 0.0
 
 
 class AudioFeed:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import queue
 from typing import Any, cast
 
 from assistant.audio.base import AudioChunk
-from assistant.daemon import IDLE_BATCH_S, AudioIn, Daemon, State
+from assistant.daemon import IDLE_BATCH_S, AudioIn, Daemon, RecentAudio, State
 
 RATE = 16000
 BLOCK_S = 0.03
@@ -68,3 +69,21 @@ def test_a_gap_in_the_stream_is_not_joined_over() -> None:
     delivered = _delivered(daemon)
     assert [c.timestamp for c in delivered] == [0.0]
     assert len(delivered[0].samples) == len(_chunk(0).samples)
+
+
+def test_recent_audio_keeps_a_few_seconds_and_splits_at_a_moment_inside_a_chunk() -> None:
+    recent = RecentAudio(1.0)
+    for i in range(100):  # 3 s of 30 ms chunks
+        recent.add(_chunk(i))
+    before, after = recent.split(2.5)
+    held = before + after
+    assert 1.0 <= sum(c.seconds for c in held) < 1.0 + BLOCK_S
+    for earlier, later in itertools.pairwise(held):
+        assert abs(earlier.timestamp + earlier.seconds - later.timestamp) < 1e-9
+    assert abs(before[-1].timestamp + before[-1].seconds - 2.5) < 1e-9
+    assert abs(after[0].timestamp - 2.5) < 1e-9
+    assert after[0].samples == _chunk(83).samples[: len(after[0].samples)]
+    assert abs(after[-1].timestamp + after[-1].seconds - 3.0) < 1e-9
+    none, everything = recent.split(0.0)  # older than what is held: all of it
+    assert none == []
+    assert b"".join(c.samples for c in everything) == b"".join(c.samples for c in held)

@@ -65,6 +65,9 @@ class FakeEndpointer:
     def __init__(self) -> None:
         self._heard: list[AudioChunk] = []
 
+    def warm_up(self, chunk: AudioChunk) -> None:
+        pass  # the real one only learns the room from it
+
     def process(self, chunk: AudioChunk) -> Iterator[SpeechStarted | Utterance]:
         if chunk.samples == SPEECH:
             self._heard.append(chunk)

@@ -110,6 +110,9 @@ class WakeEvent:
     """Seconds since the audio source started, at the end of the chunk that completed it."""
     score: float
     """0..1, higher is surer (comparable only between events of one detector)."""
+    phrase_end: float | None = None
+    """Source time at which the phrase itself ended, when the detector knows: detectors fire
+    a little after it, and a command said in the same breath starts here. None: take `when`."""
 
 
 class WakeDetector(Protocol):

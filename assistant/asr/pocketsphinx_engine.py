@@ -21,6 +21,7 @@ import logging
 import math
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ from assistant.errors import EngineError
 logger = logging.getLogger(__name__)
 
 RATE = 16000
+FRAMES_PER_S = 100
+"""pocketsphinx's feature frames (10 ms) per second."""
 DEFAULT_REJECT_MARGIN = -9.0
 """Grammar minus phone-loop score per 10 ms frame (log base 1.0001) below which speech is
 rejected. On bench/bench_spoken.py's library grammar, commands heard right and other speech
@@ -350,6 +353,15 @@ def add_words(decoder: Any, words: Mapping[str, str], cmudict: Path) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Keyphrase:
+    """The spotted phrase: its detection score (0..1) and how long before the end of the audio
+    fed so far the phrase itself ended."""
+
+    score: float
+    ended_ago_s: float
+
+
 class KeyphraseSpotter:
     """pocketsphinx keyphrase search over a continuous 16 kHz stream."""
 
@@ -374,19 +386,26 @@ class KeyphraseSpotter:
         except (RuntimeError, ValueError) as exc:
             raise EngineError(f"pocketsphinx could not spot {phrase!r}: {exc}") from exc
         self._in_utterance = False
+        self._fed_samples = 0
 
-    def process(self, pcm: bytes) -> float | None:
-        """Feed 16 kHz mono int16; the detection score (0..1) if the phrase just ended."""
+    def process(self, pcm: bytes) -> Keyphrase | None:
+        """Feed 16 kHz mono int16; the detection if the phrase was just recognised."""
         if not self._in_utterance:
             self._decoder.start_utt()
             self._in_utterance = True
+            self._fed_samples = 0
         self._decoder.process_raw(pcm, False, False)
+        self._fed_samples += len(pcm) // 2
         hyp = self._decoder.hyp()
         if hyp is None:
             return None
-        score = float(hyp.score)
+        # The search confirms the phrase some frames after it ended; its segment says where.
+        ends = [seg.end_frame for seg in self._decoder.seg()]
+        fed_s = self._fed_samples / RATE
+        ended_ago = fed_s - (max(ends) + 1) / FRAMES_PER_S if ends else 0.0
+        found = Keyphrase(score=float(hyp.score), ended_ago_s=min(max(ended_ago, 0.0), fed_s))
         self.reset()
-        return score
+        return found
 
     def reset(self) -> None:
         if self._in_utterance:

@@ -60,14 +60,23 @@ class KeyphraseWakeDetector:
         self._heard_s += len(pcm) / (2 * RATE)
         if not self._worth_spotting(pcm, self._heard_s):
             return None
-        score = self._spotter.process(pcm)
-        if score is None:
+        found = self._spotter.process(pcm)
+        if found is None:
             return None
         when = chunk.timestamp + chunk.seconds
         # The spotter's score is a probability-like number in (0, 1]; squash its log to 0..1.
-        squashed = 1.0 / (1.0 + math.exp(-(math.log(max(score, 1e-300)) + 5.0)))
-        logger.info("wake: heard %r at %.2f s (score %.3g)", self._spotter.phrase, when, score)
-        return WakeEvent(when=when, score=squashed)
+        squashed = 1.0 / (1.0 + math.exp(-(math.log(max(found.score, 1e-300)) + 5.0)))
+        # What the spotter heard runs without a gap up to `when`: it hears everything from the
+        # moment the sound rose (pre-roll included) until the hangover after it.
+        phrase_end = when - found.ended_ago_s
+        logger.info(
+            "wake: heard %r ending at %.2f s, at %.2f s (score %.3g)",
+            self._spotter.phrase,
+            phrase_end,
+            when,
+            found.score,
+        )
+        return WakeEvent(when=when, score=squashed, phrase_end=phrase_end)
 
     def _worth_spotting(self, pcm: bytes, now: float) -> bool:
         """True when the spotter should hear `pcm`; feeds it the pre-roll first on waking."""

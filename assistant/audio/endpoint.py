@@ -180,6 +180,7 @@ class Endpointer:
         self._floor = NoiseFloor(window_s=floor_window_s, percentile=20.0, frame_s=frame_s)
         self._resampler: Resampler | None = None
         self._expected_ts: float | None = None
+        self._warming = False
         self.reset()
 
     def reset(self) -> None:
@@ -225,6 +226,17 @@ class Endpointer:
         converted = self._resampler.process(chunk)
         events += self._consume(converted.samples)
         return events
+
+    def warm_up(self, chunk: AudioChunk) -> None:
+        """Hear audio from just before listening starts (the room, the wake phrase) for the
+        noise floor and the VAD's context only: no utterance starts in it. Started cold, the
+        floor takes half a second to settle and a neural VAD a few frames more, which lost
+        the first words of a command said in the same breath as the wake phrase."""
+        self._warming = True
+        try:
+            self.process(chunk)
+        finally:
+            self._warming = False
 
     def flush(self) -> list[EndpointEvent]:
         """End of the source: an utterance still going ends here."""
@@ -313,6 +325,8 @@ class Endpointer:
 
     def _on_frame(self, t: float, frame: bytes) -> EndpointEvent | None:
         speech, loud = self._classify(frame)
+        if self._warming:
+            return None
         frame_end = t + self._frame_s
         if self._state is _State.IDLE:
             self._recent.append((t, frame, speech, loud))
