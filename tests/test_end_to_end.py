@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+import wave
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.asr.speech import mix, pad, synth
 from tests.fixtures.config import write_config
 from tests.fixtures.generate import FixtureLibrary, make_library
 from tests.fixtures.library_spec import PLAYLISTS
@@ -72,6 +74,19 @@ def speech(tmp: Path, name: str, *parts: str) -> Path:
     )
     out = tmp / f"{name}.wav"
     subprocess.run(["sox", "-m", str(joined), str(noise), str(out)], check=True)
+    return out
+
+
+def one_breath(tmp: Path, name: str, command: str) -> Path:
+    """The neural voice saying "hey speaker <command>" without a pause, as people talk to
+    speakers, at 16 kHz with a -40 dB noise floor."""
+    spoken = pad(synth(f"hey speaker {command}", voice="piper:joe"), 0.3, 1.2)
+    out = tmp / f"{name}.wav"
+    with wave.open(str(out), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(RATE)
+        wav.writeframes(mix(spoken))
     return out
 
 
@@ -158,19 +173,21 @@ def test_spoken_commands_play_duck_answer_and_stop(
     playlist = library.playlists["Songs to Sing in the Car"]
     recorder = Recorder(pulse_env, tmp_path / "speaker.raw")
     try:
-        inject(speech(tmp_path, "play", "hey speaker", "play songs to sing in the car"), pulse_env)
+        # Wake phrase and command in one breath: the command starts where the phrase ended.
+        inject(one_breath(tmp_path, "play", "play songs to sing in the car"), pulse_env)
         status = wait_for(assistant, lambda s: s["player"]["state"] == "playing")
         assert status["player"]["track"]["title"] in {t.title for t in playlist}
         assert status["last"]["intent"] == "PlayPlaylist"
         assert status["last"]["response"] == "Playing Songs to Sing in the Car."
         wait_for(assistant, lambda s: s["state"] == "idle")
 
+        # And with a pause after the wake phrase, as before.
         inject(speech(tmp_path, "what", "hey speaker", "what's playing"), pulse_env)
         status = wait_for(assistant, lambda s: (s["last"] or {}).get("intent") == "WhatIsPlaying")
         assert status["last"]["response"].startswith("This is ")
         wait_for(assistant, lambda s: s["state"] == "idle")
 
-        inject(speech(tmp_path, "stop", "hey speaker", "stop"), pulse_env)
+        inject(one_breath(tmp_path, "stop", "stop"), pulse_env)
         wait_for(assistant, lambda s: s["player"]["state"] == "stopped")
     finally:
         audio = np.frombuffer(recorder.stop(), dtype=np.int16).astype(np.float64)
