@@ -184,10 +184,10 @@ def test_spoken_commands_play_duck_answer_and_stop(
         # And with a pause after the wake phrase, as before.
         inject(speech(tmp_path, "what", "hey speaker", "what's playing"), pulse_env)
         status = wait_for(assistant, lambda s: (s["last"] or {}).get("intent") == "WhatIsPlaying")
-        assert status["last"]["response"].startswith("This is ")
+        assert status["last"]["response"].startswith("This is "), status["last"]
         wait_for(assistant, lambda s: s["state"] == "idle")
 
-        inject(one_breath(tmp_path, "stop", "stop"), pulse_env)
+        inject(speech(tmp_path, "stop", "hey speaker", "stop"), pulse_env)
         wait_for(assistant, lambda s: s["player"]["state"] == "stopped")
     finally:
         audio = np.frombuffer(recorder.stop(), dtype=np.int16).astype(np.float64)
