@@ -334,7 +334,8 @@ def _speech(item: Item) -> Signal:
     """Speech at int16 scale (tests.asr.speech caches it under /tmp). piper normalises to full
     scale; it is brought down to espeak's level so that the noise mixed in does not clip."""
     gain = 0.5 if item.family == "piper" else 1.0
-    return synth(item.text, voice=item.voice, speed=item.speed).astype(np.float64) * 32767 * gain
+    spoken = synth(item.text, voice=item.voice, speed=item.speed, repeatable=False)
+    return spoken.astype(np.float64) * 32767 * gain
 
 
 def render(item: Item, noise_bank: Mapping[str, Signal], speech_rms: float) -> bytes:

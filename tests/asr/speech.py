@@ -22,10 +22,17 @@ VOICES = ("en-us", "en-us+f3", "en-gb-x-rp", "en-us+m7")
 SPEEDS = (140, 175, 205)
 
 
-def synth(text: str, *, voice: str = "en-us", speed: int = 175) -> np.ndarray:
+def synth(
+    text: str, *, voice: str = "en-us", speed: int = 175, repeatable: bool = True
+) -> np.ndarray:
     """Speech as float32 samples in -1..1 at 16 kHz (cached on disk): an espeak-ng voice, or
-    "piper:<name>" for one of PIPER_VOICES (`speed` is then ignored: the voice sets it)."""
-    key = hashlib.sha1(f"{voice}|{speed}|{text}".encode()).hexdigest()[:16]
+    "piper:<name>" for one of PIPER_VOICES (`speed` is then ignored: the voice sets it).
+
+    piper draws its generator noise at random on every call, so the same sentence differs
+    from run to run and machine to machine; `repeatable` (for tests) turns that noise off.
+    The benches leave it on, for variety, and measure rates over many clips."""
+    noisy = voice.startswith("piper:") and not repeatable
+    key = hashlib.sha1(f"{voice}|{speed}|{text}|{noisy}".encode()).hexdigest()[:16]
     CACHE.mkdir(parents=True, exist_ok=True)
     out = CACHE / f"{key}.wav"
     if not out.exists():
@@ -33,7 +40,7 @@ def synth(text: str, *, voice: str = "en-us", speed: int = 175) -> np.ndarray:
         effects: list[str] = []
         if voice.startswith("piper:"):
             name = voice.removeprefix("piper:")
-            _piper_to(text, name, raw)
+            _piper_to(text, name, raw, noisy=noisy)
             cents = PIPER_VOICES[name][3]
             effects = ["pitch", str(cents)] if cents else []
         else:
@@ -81,10 +88,12 @@ def _piper_voice() -> Any:
     return _piper
 
 
-def _piper_to(text: str, name: str, raw: Path) -> None:
+def _piper_to(text: str, name: str, raw: Path, *, noisy: bool) -> None:
     from piper import SynthesisConfig
 
     length, noise, noise_w, _ = PIPER_VOICES[name]
+    if not noisy:
+        noise = noise_w = 0.0
     settings = SynthesisConfig(length_scale=length, noise_scale=noise, noise_w_scale=noise_w)
     with wave.open(str(raw), "wb") as out:
         _piper_voice().synthesize_wav(text, out, syn_config=settings)

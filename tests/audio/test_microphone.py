@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -220,7 +221,7 @@ def test_missing_portaudio_names_the_debian_package(tmp_path: Path) -> None:
     )
     root = Path(__file__).resolve().parents[2]
     result = subprocess.run(
-        ["python3", "-c", code], capture_output=True, text=True, timeout=WAIT_S,
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=WAIT_S,
         env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{root}"},
     )  # fmt: skip
     assert "EngineError:" in result.stdout and "libportaudio2" in result.stdout, result.stderr
