@@ -8,6 +8,7 @@ every clip gets a -40 dB (re full scale) white-noise floor; `snr_db` adds more n
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import tempfile
 import wave
@@ -17,7 +18,8 @@ from typing import Any
 import numpy as np
 
 RATE = 16000
-CACHE = Path(tempfile.gettempdir()) / "assistant-test-speech"
+CACHE = Path(tempfile.gettempdir()) / f"assistant-test-speech-{os.getuid()}"
+"""Per user: another user's cache in the shared temp folder is not ours to write to."""
 VOICES = ("en-us", "en-us+f3", "en-gb-x-rp", "en-us+m7")
 SPEEDS = (140, 175, 205)
 
