@@ -247,6 +247,7 @@ class PocketsphinxRecognizer:
         self._buffer.clear()
         self._in_utterance = False
         self.last_margin = None
+        self.last_word_margin = None
         self._partial = ""
         if self._streaming:
             self._decoder.end_utt()
