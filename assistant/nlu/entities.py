@@ -34,6 +34,14 @@ SAME_SOUND = 0.95
 SOUND_CUTOFF = 85.0
 NEAR_PHONES = 2
 PART_OF_NAME = 0.88
+# A name spelled too far off to be taken, yet whose whole sound is this alike (0..100) and
+# at most NEAR_WORDS_PHONES phones away, is offered as a question ("rolling in the beat":
+# "Did you mean Rolling in the Deep?"): a recogniser's one wrong word, or a name the owner
+# lacks, which the question lets them say. Short names are left out: one phone is too much
+# of them ("the eagles" is not The Beatles).
+NEAR_WORDS_RATIO = 83.0
+NEAR_WORDS_PHONES = 2
+NEAR_WORDS_MIN_PHONES = 6
 # A part of a name that fits more names than this names none of them.
 MAX_PART_CHOICES = 4
 # Words in more names than this are not looked at as parts at all (a common word).
@@ -151,17 +159,24 @@ class EntityIndex:
         if best:
             return self._ranked(best, limit)
         bare = strip_the(query)
-        if near:
-            self._spelled_like(bare, best, limit)
+        doubted = self._spelled_like(bare, best, limit) if near else {}
         loose: set[int] = set()
         if max(best.values(), default=0.0) < ACCEPT:
             loose = self._sounds_like(bare, best, limit, near=near)
         if max(best.values(), default=0.0) < ACCEPT and self._parts:
             self._part_of(strip_the(variant), best)
+        if max(best.values(), default=0.0) < ACCEPT and doubted:
+            best.update(doubted)
+            loose = set(doubted)
         return self._ranked(best, limit, loose)
 
-    def _spelled_like(self, bare: str, best: dict[int, float], limit: int) -> None:
+    def _spelled_like(self, bare: str, best: dict[int, float], limit: int) -> dict[int, float]:
+        """Names spelled nearly like the words, into `best`; returned apart, the names only
+        to be offered as a question (a near whole sound, see NEAR_WORDS_RATIO)."""
         sound = phonetic(bare)
+        say = sounds()
+        said = {say.words(bare), say.words(fold_variants(bare))}
+        doubted: dict[int, float] = {}
         for _, spelling, position in process.extract(
             bare.replace(" ", ""),
             self._fuzzy_keys,
@@ -171,8 +186,16 @@ class EntityIndex:
         ):
             form = self._fuzzy_forms[position]
             score = _similarity(bare, sound, form, spelling / 100)
+            near_sound = score < ACCEPT and any(
+                _near_whole_sound(heard, say.words(named))
+                for heard in said
+                for named in {form, fold_variants(form)}
+            )
             for index in self._fuzzy_ids[position]:
                 best[index] = max(best.get(index, 0.0), score)
+                if near_sound:
+                    doubted[index] = ACCEPT
+        return doubted
 
     def _sounds_like(
         self, bare: str, best: dict[int, float], limit: int, *, near: bool
@@ -270,6 +293,15 @@ def _unpossessive(sound: str, parts: Mapping[str, object]) -> str:
     if sound not in parts and sound[-1:] in ("s", "z") and sound[:-1] in parts:
         return sound[:-1]
     return sound
+
+
+def _near_whole_sound(said: str, named: str) -> bool:
+    """Sound keys a wrong word or two apart, on names long enough for that to be a slip."""
+    if min(len(said), len(named)) < NEAR_WORDS_MIN_PHONES:
+        return False
+    if Levenshtein.distance(said, named) > NEAR_WORDS_PHONES:
+        return False
+    return fuzz.ratio(said, named) >= NEAR_WORDS_RATIO
 
 
 def _ends(key: str) -> str:

@@ -80,6 +80,30 @@ def test_a_name_that_nearly_sounds_like_one_is_asked_about(matcher: Matcher) -> 
     assert 0.5 <= result.confidence < 0.8
 
 
+@pytest.mark.parametrize(
+    ("text", "intent", "slots"),
+    [
+        ("play orange brush", "PlayTrack", {"track": "Orange Crush"}),
+        ("play the album such sweet wonder", "PlayAlbum", {"album": "Such Sweet Thunder"}),
+        ("play sunday bloody monday", "PlayTrack", {"track": "Sunday Bloody Sunday"}),
+    ],
+)
+def test_a_name_a_word_off_in_sound_is_asked_about(
+    matcher: Matcher, text: str, intent: str, slots: dict[str, Any]
+) -> None:
+    # A recogniser's wrong word, or a name the owner lacks: "Did you mean ...?" says which.
+    result = matcher.match(text)
+    assert result is not None and (result.intent, dict(result.slots)) == (intent, slots), text
+    assert not result.unresolved and 0.5 <= result.confidence < 0.8, (text, result)
+
+
+@pytest.mark.parametrize("text", ["play the song tara", "play the album peace", "play feel it"])
+def test_a_short_name_a_sound_off_is_not_offered(matcher: Matcher, text: str) -> None:
+    # One phone is too much of a short name to be a slip: Sara, Green, I Feel It Coming.
+    result = matcher.match(text)
+    assert result is not None and result.unresolved and not result.slots, (text, result)
+
+
 def test_a_name_that_only_sounds_like_another_with_a_different_first_word_is_not_it(
     matcher: Matcher,
 ) -> None:
