@@ -12,12 +12,15 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from rapidfuzz import fuzz
+
 from assistant.nlu import names_first
 from assistant.nlu.base import IntentResult, SlotValue
 from assistant.nlu.entities import ACCEPT as ACCEPT  # re-exported: the matcher's threshold
 from assistant.nlu.entities import EntityIndex, EntityMatch
 from assistant.nlu.normalize import normalize
 from assistant.nlu.numbers import parse_duration, parse_number
+from assistant.nlu.phonemes import sounds
 from assistant.nlu.templates import (
     Alt,
     IntentSet,
@@ -47,6 +50,10 @@ UNSURE_BELOW = 0.5
 # one, is asked about rather than ruled out ("shuffle on" heard, "shuffle off" nearly as
 # good: "Which one: on or off?").
 RIVAL_SHARE = 0.35
+# A title found by an artist not found ("lemonade by bayon"): when the words said for the
+# artist are this alike (0..100, by spelling or by sound) to the title's one artist, the
+# assistant asks "Did you mean Lemonade by Beyoncé?" rather than saying it has no Bayon.
+MISHEARD_ARTIST = 60.0
 # Which intent wins among equally good readings ("play help": album or track?).
 PRIORITY = ("PlayPlaylist", "PlayArtist", "PlayAlbum", "PlayTrack", "PlayGenre", "PlayRadio",
             "PlayPodcast")  # fmt: skip
@@ -78,6 +85,8 @@ class _Candidate:
     choices: list[dict[str, SlotValue]] = field(default_factory=list)
     unsure: bool = False
     """A name was found only by a near sound: ask before acting."""
+    found: dict[str, EntityMatch] = field(default_factory=dict)
+    """The library name each resolved name slot took."""
 
     def rank(self) -> tuple[float, int, int]:
         return (
@@ -146,7 +155,7 @@ class Matcher:
                 return reading
             if not unresolved:
                 return None
-            best = max(unresolved, key=_Candidate.rank_unresolved)
+            best = _misheard_artist(unresolved) or max(unresolved, key=_Candidate.rank_unresolved)
         confidence = best.score
         if best.choices or best.unsure:
             confidence = min(confidence, ASK_CONFIDENCE)
@@ -278,6 +287,7 @@ class Matcher:
         top = good[0]
         rivals = [m for m in good if m.score >= top.score - AMBIGUITY]
         candidate.slots[slot] = top.entity.value
+        candidate.found[slot] = top
         candidate.score *= top.score
         candidate.unsure = candidate.unsure or not top.sure
         distinct = {m.entity.value for m in rivals}
@@ -293,6 +303,41 @@ class Matcher:
             candidate.choices = [
                 {slot: top.entity.value, "artist": who} for who in sorted(by) if who
             ]
+
+
+def _misheard_artist(candidates: Sequence[_Candidate]) -> _Candidate | None:
+    """The best reading whose only name not found is the artist of a title found, said
+    like the title's one artist (MISHEARD_ARTIST), as that artist's, to be asked about.
+    Only readings as literal as any: "something by the eagles" is a request for an artist,
+    not for a song called Something."""
+    literal = max(c.literal_words for c in candidates)
+    for candidate in sorted(candidates, key=_Candidate.rank, reverse=True):
+        said = candidate.unresolved.get("artist")
+        if said is None or len(candidate.unresolved) > 1 or candidate.choices:
+            continue
+        if candidate.literal_words < literal:
+            continue
+        for slot in ("track", "album"):
+            match = candidate.found.get(slot)
+            artist = match.entity.attrs.get("artist", "") if match else ""
+            if match is None or not artist or not _alike(said, artist):
+                continue
+            return replace(
+                candidate,
+                score=candidate.sentence.weight * match.score,
+                slots={**candidate.slots, "artist": artist},
+                unresolved={},
+                unsure=True,
+            )
+    return None
+
+
+def _alike(said: str, name: str) -> bool:
+    named = normalize(name)
+    say = sounds()
+    spelling = fuzz.ratio(said, named)
+    sound = fuzz.ratio(say.words(said), say.words(named))
+    return max(spelling, sound) >= MISHEARD_ARTIST
 
 
 def _first_words(node: Node) -> frozenset[str] | None:

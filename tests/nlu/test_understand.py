@@ -104,6 +104,29 @@ def test_a_short_name_a_sound_off_is_not_offered(matcher: Matcher, text: str) ->
     assert result is not None and result.unresolved and not result.slots, (text, result)
 
 
+@pytest.mark.parametrize(
+    ("text", "intent", "slots"),
+    [
+        ("play starboy by the weekly", "PlayAlbum", {"album": "Starboy", "artist": "The Weeknd"}),
+        ("play tusk by fleet mack", "PlayAlbum", {"album": "Tusk", "artist": "Fleetwood Mac"}),
+        ("play aria by johann bark", "PlayTrack",
+         {"track": "Aria", "artist": "Johann Sebastian Bach"}),
+    ],
+)  # fmt: skip
+def test_a_title_found_by_an_artist_misheard_is_asked_about_as_its_own(
+    matcher: Matcher, text: str, intent: str, slots: dict[str, Any]
+) -> None:
+    result = matcher.match(text)
+    assert result is not None and (result.intent, dict(result.slots)) == (intent, slots), text
+    assert not result.unresolved and 0.5 <= result.confidence < 0.8, (text, result)
+
+
+def test_a_title_by_an_artist_nothing_like_its_own_is_not_offered(matcher: Matcher) -> None:
+    result = matcher.match("play the album tusk by the cranberries")
+    assert result is not None and result.unresolved.get("artist") == "the cranberries"
+    assert "artist" not in result.slots
+
+
 def test_a_name_that_only_sounds_like_another_with_a_different_first_word_is_not_it(
     matcher: Matcher,
 ) -> None:
