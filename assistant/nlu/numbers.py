@@ -156,9 +156,11 @@ def parse_duration(tokens: Sequence[str]) -> int | None:
     """Read a spoken length of time as whole minutes, or None.
 
     "thirty minutes", "30 min", "an hour", "half an hour", "an hour and a half",
-    "one and a half hours", "two hours", "1 hour 30 minutes", and a bare number (minutes).
+    "one and a half hours", "two hours", "1 hour 30 minutes", "ten more minutes", and a bare
+    number (minutes).
     """
-    words = [w for w in tokens if w not in ("for", "of")]
+    # "twenty more minutes": the time still to play, said as much as the time itself.
+    words = [w for w in tokens if w not in ("for", "of", "more")]
     if not words:
         return None
     if words in (["half", "an", "hour"], ["half", "hour"], ["a", "half", "hour"]):
