@@ -18,7 +18,7 @@ from assistant.nlu import names_first
 from assistant.nlu.base import IntentResult, SlotValue
 from assistant.nlu.entities import ACCEPT as ACCEPT  # re-exported: the matcher's threshold
 from assistant.nlu.entities import EntityIndex, EntityMatch
-from assistant.nlu.normalize import normalize
+from assistant.nlu.normalize import normalize, without_possessives
 from assistant.nlu.numbers import parse_duration, parse_number
 from assistant.nlu.phonemes import sounds
 from assistant.nlu.templates import (
@@ -123,6 +123,11 @@ class Matcher:
         """The best reading of `text`, or None when it is not a command we understand."""
         tokens = normalize(text).split()
         readings = {tuple(tokens), self._strip_skip_words(tokens)}
+        # "fleetwood mac's rumours" is also read as "fleetwood mac rumours".
+        plain = without_possessives(text)
+        plain_tokens = normalize(plain).split() if plain is not None else []
+        if plain_tokens:
+            readings.add(self._strip_skip_words(plain_tokens))
         walks = [_Walk(reading, self.intents.lists) for reading in readings if reading]
         parses = [
             (sentence, literal, captures)
@@ -146,13 +151,14 @@ class Matcher:
             elif best is None or candidate.rank() > best.rank():
                 best = candidate
         if best is None:
-            reading = names_first.read(
-                self._strip_skip_words(tokens),
-                lambda kind, words, near: self._lookup(kind, words, lookups, near=near),
-                text,
-            )
-            if reading is not None:
-                return reading
+            for words in filter(None, (tokens, plain_tokens)):
+                reading = names_first.read(
+                    self._strip_skip_words(words),
+                    lambda kind, words, near: self._lookup(kind, words, lookups, near=near),
+                    text,
+                )
+                if reading is not None:
+                    return reading
             if not unresolved:
                 return None
             best = _misheard_artist(unresolved) or max(unresolved, key=_Candidate.rank_unresolved)

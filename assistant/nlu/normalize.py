@@ -222,3 +222,23 @@ def fold_variants(words: str) -> str:
         word = _VARIANT_WORDS.get(word, word)
         out.append(_DROPPED_G.sub("in", word) if len(word) > 4 else word)
     return " ".join(out)
+
+
+# Words whose "'s" is "is", "has" or "us", not a possessive.
+_CONTRACTED = frozenset(
+    "what that it let he she there here who where how when why this everything nothing".split()
+)
+_POSSESSIVE = re.compile(r"\b([^\W_]+)['’]s\b")
+
+
+def without_possessives(text: str) -> str | None:
+    """The text with possessives' "'s" dropped ("adele's music" -> "adele music"), or None
+    when it has none: "adele's" is a name followed by what of it is wanted, while the
+    canonical form ("adeles") would be a name no library has."""
+
+    def drop(match: re.Match[str]) -> str:
+        word = match.group(1)
+        return match.group(0) if word.lower() in _CONTRACTED else word
+
+    dropped = _POSSESSIVE.sub(drop, text)
+    return dropped if dropped != text else None

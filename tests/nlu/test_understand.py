@@ -15,6 +15,7 @@ from assistant.config import Config, intents_dir
 from assistant.library.models import Track
 from assistant.nlu.library_entities import build_entities
 from assistant.nlu.matcher import Matcher
+from assistant.nlu.normalize import without_possessives
 from assistant.nlu.phonemes import Lexicon, Sounds, sounds
 from assistant.nlu.templates import load_intents
 
@@ -288,6 +289,27 @@ def test_names_first_when_no_template_fits(
     matcher: Matcher, text: str, intent: str, slots: dict[str, Any]
 ) -> None:
     acts(matcher, text, intent, slots)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slots"),
+    [
+        ("play beyoncé's music", "PlayArtist", {"artist": "Beyoncé"}),
+        ("play Fleetwood Mac's album Tusk", "PlayAlbum",
+         {"album": "Tusk", "artist": "Fleetwood Mac"}),
+        ("play neil young's rockin in the free world", "PlayTrack",
+         {"track": "Rockin' in the Free World", "artist": "Neil Young"}),
+    ],
+)  # fmt: skip
+def test_an_artists_possessive_names_the_artist(
+    matcher: Matcher, text: str, intent: str, slots: dict[str, Any]
+) -> None:
+    acts(matcher, text, intent, slots)
+
+
+def test_contractions_are_not_possessives() -> None:
+    assert without_possessives("what's this called") is None
+    assert without_possessives("let's hear u2's war") == "let's hear u2 war"
 
 
 @pytest.mark.parametrize(
