@@ -24,6 +24,7 @@ from assistant.nlu.normalize import (
     word_sound,
 )
 from assistant.nlu.phonemes import sounds
+from assistant.nlu.spelling import SpellingIndex
 
 # A name is taken when its score reaches ACCEPT (0..1).
 ACCEPT = 0.82
@@ -125,7 +126,7 @@ class EntityIndex:
         # Fuzzy comparison is on forms without a leading "the" (it would make "the eagles"
         # look like "the beatles"), spaces removed; their words and sound are kept beside.
         self._fuzzy_forms = list(fuzzy)
-        self._fuzzy_keys = [form.replace(" ", "") for form in self._fuzzy_forms]
+        self._spelling = SpellingIndex([form.replace(" ", "") for form in self._fuzzy_forms])
         self._fuzzy_ids = [tuple(dict.fromkeys(fuzzy[form])) for form in self._fuzzy_forms]
         self._sound_ids = {key: tuple(dict.fromkeys(ids)) for key, ids in sound_ids.items()}
         # A near sound must share the first and last phone: keys are grouped by them, so a
@@ -177,12 +178,8 @@ class EntityIndex:
         say = sounds()
         said = {say.words(bare), say.words(fold_variants(bare))}
         doubted: dict[int, float] = {}
-        for _, spelling, position in process.extract(
-            bare.replace(" ", ""),
-            self._fuzzy_keys,
-            scorer=fuzz.ratio,
-            score_cutoff=SPELLING_CUTOFF,
-            limit=limit * 3,
+        for _, spelling, position in self._spelling.extract(
+            bare.replace(" ", ""), score_cutoff=SPELLING_CUTOFF, limit=limit * 3
         ):
             form = self._fuzzy_forms[position]
             score = _similarity(bare, sound, form, spelling / 100)

@@ -1,0 +1,79 @@
+"""Near spellings among a library's many names, without comparing the words with every name.
+
+fuzz.ratio is 200·LCS / (len a + len b), and a common subsequence can use each letter no more
+often than both strings have it: so the letters a name shares with the words (counted with
+repeats, order ignored) bound its ratio from above. Each name's letter counts are held as
+numpy columns, built once per library generation; a lookup adds up the columns of the words'
+letters, and only the few names whose bound reaches the cutoff are compared by rapidfuzz.
+The answer is exactly that of `process.extract` over every name.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+# Names are canonical words (normalize.py); every other character shares one column, which
+# still bounds what they can share.
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+_COLUMN = {c: i for i, c in enumerate(_ALPHABET)}
+_OTHER = len(_ALPHABET)
+# Counts are bytes: words longer than this are compared with every name.
+_MAX_COUNT = 255
+# Below this many names comparing with each is as fast as working out the bound.
+SCAN_BELOW = 2000
+
+
+class SpellingIndex:
+    """`process.extract(words, keys, scorer=fuzz.ratio, ...)` for many fixed keys, fast."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self.keys = list(keys)
+        n = len(self.keys)
+        self._keys = np.array(self.keys, dtype=object)
+        self._lengths = np.fromiter(map(len, self.keys), dtype=np.intp, count=n)
+        self._longest = int(self._lengths.max(initial=0))
+        points = np.frombuffer("".join(self.keys).encode("utf-32-le"), dtype=np.uint32)
+        table = np.full(128, _OTHER, dtype=np.int64)
+        table[[ord(c) for c in _ALPHABET]] = np.arange(_OTHER)
+        columns = np.full(len(points), _OTHER, dtype=np.int64)
+        ascii_ = points < 128
+        columns[ascii_] = table[points[ascii_]]
+        rows = np.repeat(np.arange(n, dtype=np.int64), self._lengths)
+        counts = np.bincount(columns * n + rows, minlength=(_OTHER + 1) * n)
+        self._counts = np.minimum(counts, _MAX_COUNT).astype(np.uint8).reshape(_OTHER + 1, n)
+        self._has = (self._counts > 0).astype(np.uint8)
+
+    def extract(
+        self, words: str, *, score_cutoff: float, limit: int
+    ) -> list[tuple[str, float, int]]:
+        """(key, ratio 0..100, position in keys) of the best `limit` keys at or above
+        `score_cutoff`, best first, equal ratios in key order."""
+        if len(self.keys) < SCAN_BELOW or len(words) > _MAX_COUNT:
+            return process.extract(
+                words, self.keys, scorer=fuzz.ratio, score_cutoff=score_cutoff, limit=limit
+            )
+        shared = np.zeros(len(self.keys), dtype=np.uint8)
+        least = np.empty_like(shared)
+        for column, count in Counter(_COLUMN.get(c, _OTHER) for c in words).items():
+            if count == 1:  # most letters of the words: min(count, 1) is "has it"
+                shared += self._has[column]
+            else:
+                np.minimum(self._counts[column], count, out=least)
+                shared += least
+        # The letters a key of each length must share to reach the cutoff (a hair under it:
+        # rapidfuzz's own rounding must never lose a key here).
+        totals = np.arange(self._longest + 1) + len(words)
+        need = np.ceil((score_cutoff - 1e-6) * totals / 200).clip(0, _MAX_COUNT)
+        possible = np.flatnonzero(shared >= need.astype(np.uint8)[self._lengths])
+        found = process.extract(
+            words,
+            self._keys[possible].tolist(),
+            scorer=fuzz.ratio,
+            score_cutoff=score_cutoff,
+            limit=limit,
+        )
+        return [(key, score, int(possible[at])) for key, score, at in found]
