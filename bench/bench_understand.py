@@ -14,7 +14,13 @@ An utterance is a success when the assistant would act on the expected intent an
 ask first (a choice between names, or a confidence under confirm_below); a wrong action
 when it would act on anything else. Out-of-domain sentences must never act.
 
+`--kinds` sorts what ours did not act on right, per source, by how near the words came to
+the wanted name: a name whose sound no run of the words comes within NEAR_SOUND of (the
+sound likeness, 0..100, at which the matcher still offers a name as a question) cannot be
+acted on safely, however the matcher is tuned.
+
     python bench/bench_understand.py [--baseline COMMIT] [--split dev|held|all] [--show N]
+                                     [--kinds]
 """
 
 from __future__ import annotations
@@ -100,6 +106,57 @@ def worker(root: str) -> None:
             }
         )
     json.dump({"results": out, "seconds": times}, sys.stdout)
+
+
+def closeness_worker(root: str) -> None:
+    """Read [text, [[slot, name]]] pairs (JSON) on stdin; print, per pair and name, how alike in
+    sound (0..100) the nearest run of the text's words is to the name (any way it is said,
+    or its first or last words)."""
+    sys.path.insert(0, root)
+    from rapidfuzz import fuzz
+
+    from assistant.nlu.normalize import normalize, spoken_forms, strip_the
+    from assistant.nlu.phonemes import sounds
+
+    say = sounds()
+    out = []
+    for text, names in json.load(sys.stdin):
+        words = normalize(text).split()
+        spans = {
+            say.words(" ".join(words[i:j]))
+            for i in range(len(words))
+            for j in range(i + 1, len(words) + 1)
+        }
+        per_name = []
+        for kind, name in names:
+            forms = [strip_the(f) for f in spoken_forms(name)]
+            keys = say.name(name, forms)
+            # An artist, playlist, podcast or station may be called by its first or last
+            # words ("mahler"), as the matcher takes them (a word of four letters or more).
+            for form in forms if kind in PARTIAL_SLOTS else ():
+                named = form.split()
+                for n in range(1, len(named)):
+                    keys |= {
+                        say.words(" ".join(part))
+                        for part in (named[:n], named[-n:])
+                        if max(len(w) for w in part) >= 4
+                    }
+            per_name.append(max((fuzz.ratio(a, b) for a in spans for b in keys), default=0.0))
+        out.append(per_name)
+    json.dump(out, sys.stdout)
+
+
+def closeness(pairs: Sequence[tuple[str, list[tuple[str, str]]]]) -> list[list[float]]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--closeness", str(ROOT)],
+        input=json.dumps(list(pairs)),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    result: list[list[float]] = json.loads(done.stdout)
+    return result
 
 
 def readings(root: Path, texts: Sequence[str]) -> tuple[list[Any], list[float]]:
@@ -218,9 +275,62 @@ def failures(all_cases: Sequence[Case], readings_: Sequence[Any], show: int) -> 
         print(f"  [{result}] {source}: {text!r} want {intent} {slots}\n      got {got}")
 
 
+NAME_SLOTS = ("artist", "album", "track", "playlist", "genre", "station", "podcast")
+PARTIAL_SLOTS = ("artist", "playlist", "podcast", "station")
+"""Slots whose names may be called by a distinctive part (library_entities.py: partial)."""
+NEAR_SOUND = 83.0
+"""entities.NEAR_WORDS_RATIO: the least sound likeness the matcher offers as a question."""
+FAR_SOUND = 70.0
+"""Under this, the words have lost the name: no run of them keeps even 7 in 10 of its
+sounds."""
+
+
+def kinds(all_cases: Sequence[Case], readings_: Sequence[Any]) -> None:
+    """What ours did not act on right, per command source, by kind (never the unseen set)."""
+    rows: dict[str, dict[str, int]] = {}
+    todo: list[tuple[int, str]] = []
+    for i, (source, intent, slots, _) in enumerate(all_cases):
+        if not intent or source == "typed, unseen set":
+            continue
+        result = outcome(readings_[i], intent, slots)
+        if result == "success":
+            continue
+        named = [k for k in slots if k in NAME_SLOTS]
+        if result in ("asked", "wrong"):
+            kind = result
+        elif not named:
+            kind = "missed: command words only"
+        else:
+            todo.append((i, source))
+            continue
+        rows.setdefault(source, {})[kind] = rows.setdefault(source, {}).get(kind, 0) + 1
+    pairs = [
+        (all_cases[i][3], [(k, str(v)) for k, v in all_cases[i][2].items() if k in NAME_SLOTS])
+        for i, _ in todo
+    ]
+    for (_, source), alike in zip(todo, closeness(pairs), strict=True):
+        worst = min(alike)
+        if worst >= NEAR_SOUND:
+            kind = f"missed: names within {NEAR_SOUND:.0f} % in sound"
+        elif worst >= FAR_SOUND:
+            kind = f"missed: a name {FAR_SOUND:.0f}-{NEAR_SOUND:.0f} % in sound"
+        else:
+            kind = f"missed: a name under {FAR_SOUND:.0f} % in sound (lost)"
+        rows.setdefault(source, {})[kind] = rows.setdefault(source, {}).get(kind, 0) + 1
+    print("\nnot acted on right (ours), by kind; a name's sound is that of the nearest words")
+    for source, counts in rows.items():
+        n = sum(1 for c in all_cases if c[0] == source)
+        print(f"  {source} (of {n})")
+        for kind, count in sorted(counts.items()):
+            print(f"    {kind:<48}{count:>5}{count / n:>8.1%}")
+
+
 def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--worker":
         worker(sys.argv[2])
+        return
+    if len(sys.argv) == 3 and sys.argv[1] == "--closeness":
+        closeness_worker(sys.argv[2])
         return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline", default="e30ad60", help="commit of the baseline matcher")
@@ -228,6 +338,7 @@ def main() -> None:
     parser.add_argument(
         "--show", type=int, default=0, help="print up to N misses of ours (never of unseen)"
     )
+    parser.add_argument("--kinds", action="store_true", help="sort ours' misses by kind")
     args = parser.parse_args()
     all_cases = cases(args.split)
     texts = [c[3] for c in all_cases]
@@ -252,6 +363,8 @@ def main() -> None:
     ordered = sorted(seconds)
     p95 = ordered[int(0.95 * (len(ordered) - 1))] * 1000
     print(f"Matcher.match on this library (ours): p95 {p95:.2f} ms")
+    if args.kinds:
+        kinds(all_cases, ours)
     if args.show:
         print("\nmisses (ours):")
         failures(all_cases, ours, args.show)
