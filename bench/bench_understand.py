@@ -285,6 +285,14 @@ FAR_SOUND = 70.0
 sounds."""
 
 
+def _offers(reading: Mapping[str, Any], intent: str, slots: Mapping[str, Any]) -> bool:
+    """Whether a question asks about the wanted reading (as its one reading or a choice)."""
+    if reading["intent"] != intent:
+        return False
+    offered = [reading["slots"]] + [{**reading["slots"], **c} for c in reading["choices"]]
+    return any(all(o.get(k) == v for k, v in slots.items()) for o in offered)
+
+
 def kinds(all_cases: Sequence[Case], readings_: Sequence[Any]) -> None:
     """What ours did not act on right, per command source, by kind (never the unseen set)."""
     rows: dict[str, dict[str, int]] = {}
@@ -296,7 +304,11 @@ def kinds(all_cases: Sequence[Case], readings_: Sequence[Any]) -> None:
         if result == "success":
             continue
         named = [k for k in slots if k in NAME_SLOTS]
-        if result in ("asked", "wrong"):
+        if result == "asked":
+            kind = "asked: " + (
+                "the right reading" if _offers(readings_[i], intent, slots) else "another reading"
+            )
+        elif result == "wrong":
             kind = result
         elif not named:
             kind = "missed: command words only"

@@ -18,6 +18,7 @@ from assistant.nlu import names_first
 from assistant.nlu.base import IntentResult, SlotValue
 from assistant.nlu.entities import ACCEPT as ACCEPT  # re-exported: the matcher's threshold
 from assistant.nlu.entities import EntityIndex, EntityMatch
+from assistant.nlu.near_commands import NearCommands
 from assistant.nlu.normalize import normalize, without_possessives
 from assistant.nlu.numbers import parse_duration, parse_number
 from assistant.nlu.phonemes import sounds
@@ -118,6 +119,7 @@ class Matcher:
         # The words each template can begin with (None: any, it may begin with a name), so
         # most templates are passed over without walking them.
         self._starts = [_first_words(s.pattern) for s in intents.sentences]
+        self._near_commands = NearCommands(intents)
 
     def match(self, text: str) -> IntentResult | None:
         """The best reading of `text`, or None when it is not a command we understand."""
@@ -160,7 +162,7 @@ class Matcher:
                 if reading is not None:
                     return reading
             if not unresolved:
-                return None
+                return self._near_commands.read(self._strip_skip_words(tokens), text)
             best = _misheard_artist(unresolved) or max(unresolved, key=_Candidate.rank_unresolved)
         confidence = best.score
         if best.choices or best.unsure:

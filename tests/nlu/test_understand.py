@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from assistant.config import Config, intents_dir
+from assistant.dialogue import decide
 from assistant.library.models import Track
 from assistant.nlu.library_entities import build_entities
 from assistant.nlu.matcher import Matcher
@@ -351,3 +352,38 @@ def test_a_garbled_command_word_is_asked_about(
 def test_sentences_that_are_not_commands_do_nothing(matcher: Matcher, text: str) -> None:
     result = matcher.match(text)
     assert result is None or result.unresolved or result.confidence < 0.8, (text, result)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slots"),
+    [
+        ("pours the music", "Pause", {}),
+        ("mute the sand", "Mute", {}),
+        ("volume mass", "SetVolume", {"level": 100}),
+        ("skip to the next rack", "NextTrack", {}),
+    ],
+)
+def test_a_command_a_word_off_in_sound_is_asked_about(
+    matcher: Matcher, text: str, intent: str, slots: dict[str, Any]
+) -> None:
+    result = matcher.match(text)
+    assert result is not None and (result.intent, dict(result.slots)) == (intent, slots), text
+    assert decide(result, Config().nlu) == "ask", (text, result)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Every word a command word: another sentence, not a mishearing of "turn it off".
+        "turn it on",
+        "stop shopping",
+        "pause the movie",
+        "turn off the lights",
+        "lower the blinds",
+        "repeat after me",
+        "unpack the bags",
+    ],
+)
+def test_sentences_near_no_command_are_not_offered_as_one(matcher: Matcher, text: str) -> None:
+    result = matcher.match(text)
+    assert result is None or result.unresolved, (text, result)
