@@ -3,34 +3,37 @@
 Prints, for our EntityIndex and for a naive baseline (rapidfuzz `process.extractOne` with
 WRatio over every raw name, measured in the same run): top-1 accuracy on names garbled the
 way speech recognition garbles them, wrong answers on names that are not in the library, and
-p50/p95 lookup time; then the time of a whole command (`Matcher.match("play ...")`).
+p50/p95 lookup time. Then whole commands (`Matcher.match("play ...")`, names in the library
+and not) by this tree and, in the same run, by the baseline commit's matcher (exported with
+`git archive` to bench/out/baseline-<commit>/, each tree in its own worker process): index
+build time, memory, p50/p95, and how many answers differ from the baseline's.
 
     python bench/bench_entities.py [--tracks 50000] [--queries 2000] [--seed 1]
+                                   [--baseline COMMIT]
+
+A small run: --tracks 5000 --queries 200.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import statistics
+import subprocess
 import sys
 import time
-import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 
-from assistant.config import Config, intents_dir
-from assistant.library.models import Track
-from assistant.nlu.entities import EntityIndex
-from assistant.nlu.library_entities import build_entities
-from assistant.nlu.matcher import ACCEPT, Matcher
-from assistant.nlu.numbers import to_words
-from assistant.nlu.templates import load_intents
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+# The matcher that was on main when its speed work began (bench_understand's baseline_tree).
+BASELINE = "41a6d3b"
 
 WORDS = (
     "love night heart time day life world dream fire rain light dark blue red gold black "
@@ -65,7 +68,11 @@ def _name(rng: random.Random, words: int) -> str:
     return " ".join(parts).title()
 
 
-def make_library(n_tracks: int, rng: random.Random) -> list[Track]:
+Row = tuple[str, str, str, str]
+"""A generated track: title, artist, album, genre."""
+
+
+def make_library(n_tracks: int, rng: random.Random) -> list[Row]:
     artists = sorted({rng.choice(DECORATIONS)(_name(rng, rng.randint(1, 3))) for _ in range(3000)})
     albums = [(_name(rng, rng.randint(1, 4)), rng.choice(artists)) for _ in range(5000)]
     tracks = []
@@ -76,9 +83,20 @@ def make_library(n_tracks: int, rng: random.Random) -> list[Track]:
             title += f" ({rng.choice(['Live', 'Remastered 2011', 'Acoustic'])})"
         if rng.random() < 0.03:
             title += f" {rng.randint(2, 99)}"
-        genre = GENRES[i % len(GENRES)]
-        tracks.append(Track(i, f"/m/{i}.mp3", title, artist, "", album, genre, i % 12 + 1, 200.0))
+        tracks.append((title, artist, album, GENRES[i % len(GENRES)]))
     return tracks
+
+
+def build(rows: Sequence[Row]) -> Any:
+    """The entity indexes of the generated library, by the tree `assistant` is imported from."""
+    from assistant.library.models import Track
+    from assistant.nlu.library_entities import build_entities
+
+    tracks = [
+        Track(i, f"/m/{i}.mp3", title, artist, "", album, genre, i % 12 + 1, 200.0)
+        for i, (title, artist, album, genre) in enumerate(rows)
+    ]
+    return build_entities(tracks=tracks, playlists=[], podcasts=[], stations=[])
 
 
 # How recognisers garble names: lowercase words, numbers spelled, sound-alike spellings,
@@ -89,6 +107,8 @@ SOUND_ALIKES = [("ee", "ea"), ("ea", "ee"), ("ph", "f"), ("ck", "k"), ("c", "k")
 
 
 def garble(name: str, rng: random.Random) -> str:
+    from assistant.nlu.numbers import to_words
+
     text = re.sub(r"\d+", lambda m: " " + to_words(int(m.group())) + " ", name.lower())
     text = re.sub(r"[^\w\s']", " ", text)
     words = text.split()
@@ -140,24 +160,89 @@ def measure(
     )
 
 
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 1e6
+
+
+def worker(root: str) -> None:
+    """Build one tree's matcher on the library (JSON on stdin) and time its commands."""
+    sys.path.insert(0, root)
+    from assistant.config import Config, intents_dir
+    from assistant.nlu.matcher import Matcher
+    from assistant.nlu.templates import load_intents
+
+    job = json.load(sys.stdin)
+    before = _rss_mb()
+    start = time.perf_counter()
+    entities = build([tuple(row) for row in job["rows"]])
+    build_s = time.perf_counter() - start
+    grown = _rss_mb() - before
+    matcher = Matcher(intents=load_intents(intents_dir(Config())), entities=entities)
+    matcher.match("play something")  # the templates' and pronunciations' first use
+    times, answers = [], []
+    for text in job["commands"]:
+        start = time.perf_counter()
+        result = matcher.match(text)
+        times.append((time.perf_counter() - start) * 1000)
+        answers.append(None if result is None else _answer(result))
+    json.dump({"build_s": build_s, "rss_mb": grown, "ms": times, "answers": answers}, sys.stdout)
+
+
+def _answer(result: Any) -> list[Any]:
+    """Everything a matcher's answer says, as JSON."""
+    choices = [dict(c) for c in result.choices]
+    return [result.intent, result.slots, result.confidence, result.unresolved, choices]
+
+
+def run_worker(root: Path, job: dict[str, Any]) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", str(root)],
+        input=json.dumps(job),
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+        cwd=root,
+    )
+    answer: dict[str, Any] = json.loads(done.stdout)
+    return answer
+
+
+def baseline_tree(commit: str) -> Path:
+    """The baseline commit's assistant/ and intents/, exported once."""
+    target = HERE / "out" / f"baseline-{commit}"
+    if not (target / "assistant").is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "archive", commit, "assistant", "intents"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
 def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        worker(sys.argv[2])
+        return
+    sys.path.insert(0, str(ROOT))
+    from assistant.nlu.entities import EntityIndex
+    from assistant.nlu.matcher import ACCEPT
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tracks", type=int, default=50_000)
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--baseline", default=BASELINE, help="commit of the baseline matcher")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    tracks = make_library(args.tracks, rng)
+    library = make_library(args.tracks, rng)
+    entities = build(library)
 
-    tracemalloc.start()
-    start = time.perf_counter()
-    entities = build_entities(tracks=tracks, playlists=[], podcasts=[], stations=[])
-    build_s = time.perf_counter() - start
-    index_mb = tracemalloc.get_traced_memory()[0] / 1e6
-    tracemalloc.stop()
-
-    titles = sorted({t.title for t in tracks})
-    artists = sorted({t.artist for t in tracks})
+    titles = sorted({title for title, _, _, _ in library})
+    artists = sorted({artist for _, artist, _, _ in library})
     queries: list[tuple[str, str | None, str]] = []
     for _ in range(args.queries):
         kind = "track" if rng.random() < 0.7 else "artist"
@@ -189,8 +274,7 @@ def main() -> None:
 
         return lookup
 
-    print(f"library: {len(tracks)} tracks, {len(artists)} artists, {len(titles)} distinct titles")
-    print(f"index build: {build_s:.2f} s, {index_mb:.0f} MB traced allocations\n")
+    print(f"library: {len(library)} tracks, {len(artists)} artists, {len(titles)} titles\n")
     print(
         f"{'method':<34}{'top-1':>8}{'wrong on absent':>17}{'p50 ms':>9}{'p95 ms':>9}{'x p95':>7}"
     )
@@ -210,17 +294,35 @@ def main() -> None:
     for name, acc, wrong, p50, p95 in rows:
         print(f"{name:<34}{acc:>8.1%}{wrong:>17.1%}{p50:>9.2f}{p95:>9.2f}{p95 / base_p95:>7.2f}")
 
-    matcher = Matcher(intents=load_intents(intents_dir(Config())), entities=entities)
-    times = []
-    for query, _, kind in queries[:500]:
-        text = ("play the song " if kind == "track" else "play something by ") + query
-        start = time.perf_counter()
-        matcher.match(text)
-        times.append((time.perf_counter() - start) * 1000)
-    print(
-        f"\nwhole command (Matcher.match, 500 'play ...' commands): "
-        f"p50 {percentile(times, 0.5):.2f} ms, p95 {percentile(times, 0.95):.2f} ms"
-    )
+    # Whole commands: names garbled as above, and names the library does not have, which
+    # try every way of reading the words before they are reported not found.
+    present = [
+        ("play the song " if kind == "track" else "play something by ") + query
+        for query, _, kind in queries[: min(500, args.queries)]
+    ]
+    absent = [
+        ("play the song " if i % 2 else "play ") + query
+        for i, (query, _, _) in enumerate(queries[args.queries :][:500])
+    ]
+    job = {"rows": library, "commands": present + absent}
+    runs = {
+        f"baseline {args.baseline}": run_worker(baseline_tree(args.baseline), job),
+        "ours": run_worker(ROOT, job),
+    }
+    groups = ((f"in library ({len(present)})", slice(0, len(present))),
+              (f"not in library ({len(absent)})", slice(len(present), None)),
+              (f"all ({len(job['commands'])})", slice(None)))  # fmt: skip
+    print("\nwhole command (Matcher.match 'play ...'): p50 / p95 ms; index build time and memory")
+    print(f"{'tree':<20}{'build s':>8}{'RSS +MB':>9}" + "".join(f"{g:>24}" for g, _ in groups))
+    for name, run in runs.items():
+        cells = "".join(
+            f"{percentile(run['ms'][part], 0.5):>15.2f} / {percentile(run['ms'][part], 0.95):>5.2f}"
+            for _, part in groups
+        )
+        print(f"{name:<20}{run['build_s']:>8.2f}{run['rss_mb']:>9.0f}{cells}")
+    base, ours = runs.values()
+    same = sum(a == b for a, b in zip(base["answers"], ours["answers"], strict=True))
+    print(f"answers the same as the baseline's: {same}/{len(job['commands'])}")
 
 
 if __name__ == "__main__":
