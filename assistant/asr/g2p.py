@@ -30,7 +30,7 @@ DIGIT_NAMES: Mapping[str, str] = {
 _GRAPHEMES: Mapping[str, str] = {
     "tch": "CH", "igh": "AY", "ough": "AO", "augh": "AO", "tion": "SH AH N", "sion": "ZH AH N",
     "eau": "OW", "ck": "K", "ch": "CH", "sh": "SH", "th": "TH", "ph": "F", "wh": "W", "ng": "NG",
-    "qu": "K W", "gh": "G", "kn": "N", "wr": "R", "ee": "IY", "ea": "IY", "oo": "UW", "ou": "AW",
+    "qu": "K W", "gh": "G", "wr": "R", "ee": "IY", "ea": "IY", "oo": "UW", "ou": "AW",
     "ow": "OW", "oi": "OY", "oy": "OY", "ai": "EY", "ay": "EY", "ey": "EY", "ei": "EY", "au": "AO",
     "aw": "AO", "ew": "Y UW", "ie": "IY", "ue": "UW", "ar": "AA R", "er": "ER", "ir": "ER",
     "ur": "ER", "or": "AO R", "ll": "L", "ss": "S", "ff": "F", "tt": "T", "pp": "P", "mm": "M",
@@ -179,6 +179,10 @@ def _rules(word: str) -> str:
             continue
         if c == "y" and i == 0:
             phones.append("Y")
+            i += 1
+            continue
+        # A k before n is silent only where a word begins ("knight"; "weeknd" keeps it).
+        if c == "k" and nxt == "n" and i == 0:
             i += 1
             continue
         for size in range(min(_MAX_GRAPHEME, len(body) - i), 0, -1):

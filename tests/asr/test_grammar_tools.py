@@ -61,3 +61,12 @@ def test_recogniser_dictionary_holds_the_grammar_words_and_their_variants() -> N
     assert recognizer._decoder.lookup_word("the(2)") == "DH IY"
     assert recognizer.pronunciation("queen") == "K W IY N"
     assert recognizer.pronunciation("zebra") is None  # not in the grammar: not loaded
+
+
+def test_k_before_n_is_silent_only_at_the_start_of_a_word() -> None:
+    lexicon = load_cmudict(Path(model_dir()) / "cmudict-en-us.dict")
+    assert "weeknd" not in lexicon  # guessed by the letter-to-sound rules
+    assert Pronouncer(lexicon=lexicon).pronounce("weeknd") == "W IY K N D"
+    rules = Pronouncer(lexicon={})  # the rules alone, on words the dictionary has
+    assert rules.pronounce("knight") == "N AY T"
+    assert rules.pronounce("knob") == "N AA B"
