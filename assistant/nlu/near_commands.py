@@ -1,11 +1,12 @@
-"""Commands heard a word off: the templates' fixed sentences (no names, no numbers) by sound.
+"""Commands heard a word off: the templates' sentences without names, by sound.
 
 Open-vocabulary recognisers garble short commands into words no template has ("stock
-shuffling", "and pause", "blade the next track"). When nothing else reads an utterance, its
-sound is compared with the sound of every fixed sentence the templates can say, and a near
-one is offered as a question ("Did you mean stop shuffling?"), never acted on: a sentence
-a word off is as often something else said as a mishearing. The sentences are worked out
-once per template set, a few thousand short strings, so a lookup never walks the library.
+shuffling", "blade the next track", "set a sleeve timer for 30 minutes"). When nothing else
+reads an utterance, its sound is compared with the sound of every sentence the templates
+can say without a library name (a number said stands in for a number slot), and a near one
+is offered as a question ("Did you mean stop shuffling?"), never acted on: a sentence a word
+off is as often something else said as a mishearing. The sentences are worked out once per
+template set, a few thousand short strings, so a lookup never walks the library.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from assistant.nlu.base import IntentResult, SlotValue
+from assistant.nlu.numbers import parse_duration, parse_number
 from assistant.nlu.phonemes import sounds
-from assistant.nlu.templates import Alt, IntentSet, Node, Seq, SlotRef, Word
+from assistant.nlu.templates import Alt, IntentSet, Node, Seq, SlotList, SlotRef, Word
 
 # As for a name heard a word off (entities.NEAR_WORDS_*): at least this alike in sound
 # (0..100), at most this many phones apart, and long enough for that to be a slip (commands
@@ -31,27 +33,29 @@ MIN_PHONES = 5
 CONFIDENCE = 0.6
 # Ways of saying one template that are worked out at most (its optional words multiply).
 MAX_PER_TEMPLATE = 400
+# Where a number slot is in a sentence's sound key: no phone has this letter.
+NUMBER = "#"
+_MAX_NUMBER_WORDS = 7
 
 
 @dataclass(frozen=True)
 class _Command:
     intent: str
-    slots: tuple[tuple[str, SlotValue], ...]
+    slots: tuple[tuple[str, SlotValue | _NumberSlot], ...]
 
 
 class NearCommands:
     """The fixed sentences of an IntentSet by sound, for readings of garbled commands."""
 
     def __init__(self, intents: IntentSet) -> None:
-        say = sounds()
         commands: dict[str, set[_Command]] = {}
         words: set[str] = set()
         for sentence in intents.sentences:
             for said, slots in itertools.islice(
                 _sayings(sentence.pattern, intents), MAX_PER_TEMPLATE
             ):
-                words.update(said)
-                key = say.words(" ".join(said))
+                words.update(w for w in said if w != NUMBER)
+                key = _key(said)
                 if len(key) >= MIN_PHONES:
                     fixed = {**sentence.fixed_slots, **slots}
                     command = _Command(sentence.intent, tuple(sorted(fixed.items())))
@@ -67,11 +71,36 @@ class NearCommands:
         not a mishearing of "turn it off", it is a sentence the templates lack."""
         if all(word in self._vocabulary for word in tokens):
             return None
-        key = sounds().words(" ".join(tokens))
+        # As said, then with a number said standing in for a number slot.
+        words = list(tokens)
+        found: set[_Command] = set()
+        number: tuple[int | None, int | None] = (None, None)
+        for said, amounts in ((words, number), _number_out(words)):
+            found = self._nearest(_key(said))
+            if found:
+                number = amounts
+                break
+        if len(found) != 1:
+            return None  # nothing near, or several commands as near: no one reading to offer
+        command = found.pop()
+        slots: dict[str, SlotValue] = {}
+        for name, value in command.slots:
+            if isinstance(value, _NumberSlot):
+                amount = number[1] if value.list.duration else number[0]
+                if amount is None or not (
+                    value.list.duration or value.list.low <= amount <= value.list.high
+                ):
+                    return None
+                slots[name] = amount
+            else:
+                slots[name] = value
+        return IntentResult(intent=command.intent, slots=slots, confidence=CONFIDENCE, text=text)
+
+    def _nearest(self, key: str) -> set[_Command]:
+        """The commands of the nearest sentences, by phones apart ("stock shuffling" is one
+        from "stop shuffling", two from "start shuffling")."""
         if len(key) < MIN_PHONES:
-            return None
-        # The nearest sentences, by phones apart ("stock shuffling" is one from "stop
-        # shuffling", two from "start shuffling").
+            return set()
         nearest: dict[int, set[_Command]] = {}
         for other, _, position in process.extract(
             key, self._keys, scorer=fuzz.ratio, score_cutoff=NEAR_RATIO, limit=10
@@ -79,27 +108,49 @@ class NearCommands:
             apart = Levenshtein.distance(key, other)
             if apart <= NEAR_PHONES:
                 nearest.setdefault(apart, set()).update(self._commands[position])
-        found = nearest[min(nearest)] if nearest else set[_Command]()
-        if len(found) != 1:
-            return None  # nothing near, or several commands as near: no one reading to offer
-        command = found.pop()
-        return IntentResult(
-            intent=command.intent, slots=dict(command.slots), confidence=CONFIDENCE, text=text
-        )
+        return nearest[min(nearest)] if nearest else set()
 
 
-Saying = tuple[tuple[str, ...], dict[str, SlotValue]]
+@dataclass(frozen=True)
+class _NumberSlot:
+    """A number slot in a sentence, filled from the number said."""
+
+    list: SlotList
+
+
+def _key(words: Sequence[str]) -> str:
+    say = sounds()
+    return "".join(NUMBER if w == NUMBER else say.word(w) for w in words)
+
+
+def _number_out(tokens: list[str]) -> tuple[list[str], tuple[int | None, int | None]]:
+    """The words with the longest run that is a number or a length of time as NUMBER, and
+    that run read as a number and as minutes (either may be None)."""
+    for size in range(min(_MAX_NUMBER_WORDS, len(tokens)), 0, -1):
+        for start in range(len(tokens) - size + 1):
+            run = tokens[start : start + size]
+            if run in (["a"], ["an"]):
+                continue  # "turn it up a bit": an article, not "one"
+            number, minutes = parse_number(run), parse_duration(run)
+            if number is not None or minutes is not None:
+                return [*tokens[:start], NUMBER, *tokens[start + size :]], (number, minutes)
+    return list(tokens), (None, None)
+
+
+Saying = tuple[tuple[str, ...], dict[str, SlotValue | _NumberSlot]]
 """Words a template says, and the slot values those words fix."""
 
 
 def _sayings(node: Node, intents: IntentSet) -> Iterator[Saying]:
-    """Every word sequence `node` matches, with the slot values it fixes; nothing for a
-    node with a name or number slot (those are not fixed sentences)."""
+    """Every word sequence `node` matches, with the slot values it fixes (NUMBER for a
+    number slot); nothing for a node with a name slot."""
     if isinstance(node, Word):
         yield (node.text,), {}
     elif isinstance(node, SlotRef):
         slot = intents.lists[node.name]
-        for value in slot.values:  # a closed list ("on", "off"); names and numbers have none
+        if slot.is_number or slot.duration:
+            yield (NUMBER,), {node.name: _NumberSlot(slot)}
+        for value in slot.values:  # a closed list ("on", "off"); names have none
             for words, _ in _sayings(value.pattern, intents):
                 yield words, {node.name: value.out}
     elif isinstance(node, Alt):

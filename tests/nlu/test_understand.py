@@ -361,6 +361,9 @@ def test_sentences_that_are_not_commands_do_nothing(matcher: Matcher, text: str)
         ("mute the sand", "Mute", {}),
         ("volume mass", "SetVolume", {"level": 100}),
         ("skip to the next rack", "NextTrack", {}),
+        # A number said stands in for the template's number slot.
+        ("set the volume tomb 40", "SetVolume", {"level": 40}),
+        ("sleep time for an hour", "SleepTimer", {"minutes": 60}),
     ],
 )
 def test_a_command_a_word_off_in_sound_is_asked_about(
@@ -382,6 +385,8 @@ def test_a_command_a_word_off_in_sound_is_asked_about(
         "lower the blinds",
         "repeat after me",
         "unpack the bags",
+        "set the volume tomb 400",
+        "cook it for twenty minutes",
     ],
 )
 def test_sentences_near_no_command_are_not_offered_as_one(matcher: Matcher, text: str) -> None:
