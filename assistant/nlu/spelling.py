@@ -21,8 +21,10 @@ from rapidfuzz import fuzz, process
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _COLUMN = {c: i for i, c in enumerate(_ALPHABET)}
 _OTHER = len(_ALPHABET)
-# Counts are bytes: words longer than this are compared with every name.
+# The bound is added up in bytes: words longer than this are compared with every name.
 _MAX_COUNT = 255
+# How many of one letter are told apart (3 or more of it is "3", the bound stays a bound).
+_LEVELS = 3
 # Below this many names comparing with each is as fast as working out the bound.
 SCAN_BELOW = 2000
 
@@ -43,9 +45,10 @@ class SpellingIndex:
         ascii_ = points < 128
         columns[ascii_] = table[points[ascii_]]
         rows = np.repeat(np.arange(n, dtype=np.int64), self._lengths)
-        counts = np.bincount(columns * n + rows, minlength=(_OTHER + 1) * n)
-        self._counts = np.minimum(counts, _MAX_COUNT).astype(np.uint8).reshape(_OTHER + 1, n)
-        self._has = (self._counts > 0).astype(np.uint8)
+        counts = np.bincount(columns * n + rows, minlength=(_OTHER + 1) * n).reshape(_OTHER + 1, n)
+        # min(count, k) is the sum of "has at least j" for j = 1..k; held for j up to
+        # _LEVELS, above which "at least _LEVELS" stands in (still a bound, and rare).
+        self._levels = np.stack([counts >= j for j in range(1, _LEVELS + 1)]).astype(np.uint8)
 
     def extract(
         self, words: str, *, score_cutoff: float, limit: int
@@ -57,13 +60,9 @@ class SpellingIndex:
                 words, self.keys, scorer=fuzz.ratio, score_cutoff=score_cutoff, limit=limit
             )
         shared = np.zeros(len(self.keys), dtype=np.uint8)
-        least = np.empty_like(shared)
         for column, count in Counter(_COLUMN.get(c, _OTHER) for c in words).items():
-            if count == 1:  # most letters of the words: min(count, 1) is "has it"
-                shared += self._has[column]
-            else:
-                np.minimum(self._counts[column], count, out=least)
-                shared += least
+            for j in range(count):
+                shared += self._levels[min(j, _LEVELS - 1), column]
         # The letters a key of each length must share to reach the cutoff (a hair under it:
         # rapidfuzz's own rounding must never lose a key here).
         totals = np.arange(self._longest + 1) + len(words)
