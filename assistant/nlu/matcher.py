@@ -116,9 +116,11 @@ class Matcher:
     def __init__(self, *, intents: IntentSet, entities: Mapping[str, EntityIndex]) -> None:
         self.intents = intents
         self.entities = entities
-        # The words each template can begin with (None: any, it may begin with a name), so
-        # most templates are passed over without walking them.
+        # The words each template can begin with (None: any, it may begin with a name) and
+        # the words every match of it holds, so most templates are passed over without
+        # walking them.
         self._starts = [_first_words(s.pattern) for s in intents.sentences]
+        self._needs = [_needed_words(s.pattern) for s in intents.sentences]
         self._near_commands = NearCommands(intents)
 
     def match(self, text: str) -> IntentResult | None:
@@ -134,8 +136,10 @@ class Matcher:
         parses = [
             (sentence, literal, captures)
             for walk in walks
-            for sentence, starts in zip(self.intents.sentences, self._starts, strict=True)
-            if starts is None or walk.tokens[0] in starts
+            for sentence, starts, needs in zip(
+                self.intents.sentences, self._starts, self._needs, strict=True
+            )
+            if (starts is None or walk.tokens[0] in starts) and needs <= walk.words
             for literal, captures in walk.whole(sentence.pattern)
         ]
         # Resolving names is the costly part: go from the most promising parse down and stop
@@ -381,6 +385,18 @@ def _firsts(node: Node) -> tuple[frozenset[str] | None, bool]:
     return frozenset(found), True
 
 
+def _needed_words(node: Node) -> frozenset[str]:
+    """The words every match of `node` holds (a slot's words are not counted on)."""
+    if isinstance(node, Word):
+        return frozenset({node.text})
+    if isinstance(node, Alt):
+        options = [_needed_words(option) for option in node.options]
+        return frozenset.intersection(*options) if options else frozenset()
+    if isinstance(node, Seq):
+        return frozenset().union(*(_needed_words(item) for item in node.items))
+    return frozenset()
+
+
 def _artists(match: EntityMatch) -> set[str]:
     attrs = match.entity.attrs
     return {attrs.get("artist", ""), attrs.get("album_artist", "")} - {""}
@@ -399,6 +415,7 @@ class _Walk:
 
     def __init__(self, tokens: tuple[str, ...], lists: Mapping[str, SlotList]) -> None:
         self.tokens = tokens
+        self.words = frozenset(tokens)
         self.lists = lists
         self._memo: dict[tuple[int, int], tuple[Step, ...]] = {}
 
