@@ -264,6 +264,21 @@ def test_gonna_and_going_to_are_one(matcher: Matcher, text: str) -> None:
         ("play some random music", "PlayMusic", {}),
         ("play an episode of song exploder", "PlayPodcast", {"podcast": "Song Exploder"}),
         ("catch up on song exploder", "PlayPodcast", {"podcast": "Song Exploder"}),
+        ("play me some kings of leon", "PlayArtist", {"artist": "Kings of Leon"}),
+        ("play a little bit of u2", "PlayArtist", {"artist": "U2"}),
+        ("give me some spice girls", "PlayArtist", {"artist": "Spice Girls"}),
+        ("play any song by neil young", "PlayArtist", {"artist": "Neil Young"}),
+        ("play the whole freedom album", "PlayAlbum", {"album": "Freedom"}),
+        ("play that song use somebody", "PlayTrack", {"track": "Use Somebody"}),
+        ("i want some pop music", "PlayGenre", {"genre": "Pop"}),
+        ("play similar songs", "PlayMoreLikeThis", {}),
+        ("save this track", "LikeTrack", {}),
+        ("add it to my favourites", "LikeTrack", {}),
+        ("dislike it", "DislikeTrack", {}),
+        ("who's the singer", "WhatIsPlaying", {}),
+        ("turn on repeat", "Repeat", {"mode": "all"}),
+        ("loop all tracks", "Repeat", {"mode": "all"}),
+        ("make it 45 percent", "SetVolume", {"level": 45}),
     ],
 )  # fmt: skip
 def test_phrasings_the_templates_lacked(
@@ -347,6 +362,10 @@ def test_a_garbled_command_word_is_asked_about(
         "put the kettle on",
         "back one step",
         "the song before the war was about peace",
+        "give me some space",
+        "make it quick",
+        "who's the artist who painted this",
+        "save the date",
     ],
 )
 def test_sentences_that_are_not_commands_do_nothing(matcher: Matcher, text: str) -> None:
