@@ -293,8 +293,9 @@ def _offers(reading: Mapping[str, Any], intent: str, slots: Mapping[str, Any]) -
     return any(all(o.get(k) == v for k, v in slots.items()) for o in offered)
 
 
-def kinds(all_cases: Sequence[Case], readings_: Sequence[Any]) -> None:
-    """What ours did not act on right, per command source, by kind (never the unseen set)."""
+def kinds(all_cases: Sequence[Case], readings_: Sequence[Any], split: str) -> None:
+    """What ours did not act on right, per command source, by kind (never the unseen set),
+    and how the spoken sources fare per noise."""
     rows: dict[str, dict[str, int]] = {}
     todo: list[tuple[int, str]] = []
     for i, (source, intent, slots, _) in enumerate(all_cases):
@@ -335,6 +336,32 @@ def kinds(all_cases: Sequence[Case], readings_: Sequence[Any]) -> None:
         print(f"  {source} (of {n})")
         for kind, count in sorted(counts.items()):
             print(f"    {kind:<48}{count:>5}{count / n:>8.1%}")
+    by_noise(all_cases, readings_, split)
+
+
+def by_noise(all_cases: Sequence[Case], readings_: Sequence[Any], split: str) -> None:
+    """Ours on the spoken sources per noise the sentence was spoken in."""
+    transcripts = DATA / "transcripts.tsv"
+    rows = read_tsv(transcripts) if transcripts.is_file() else []
+    noises = [row[4] for row in rows if row[0] != "ood" and split in ("all", row[0])]
+    if not noises:
+        return
+    print("\nours on the spoken sources, by noise: success / asked")
+    for source in ("whisper transcripts", "pocketsphinx-LM transcripts"):
+        picked = [i for i, c in enumerate(all_cases) if c[0] == source]
+        counts: dict[str, list[int]] = {}
+        for noise, i in zip(noises, picked, strict=True):
+            _, intent, slots, _ = all_cases[i]
+            result = outcome(readings_[i], intent, slots)
+            tally = counts.setdefault(noise, [0, 0, 0])
+            tally[0] += 1
+            tally[1] += result == "success"
+            tally[2] += result == "asked"
+        cells = "  ".join(
+            f"{noise} (n {n}) {ok / n:.1%} / {asked / n:.1%}"
+            for noise, (n, ok, asked) in counts.items()
+        )
+        print(f"  {source:<28}{cells}")
 
 
 def main() -> None:
@@ -376,7 +403,7 @@ def main() -> None:
     p95 = ordered[int(0.95 * (len(ordered) - 1))] * 1000
     print(f"Matcher.match on this library (ours): p95 {p95:.2f} ms")
     if args.kinds:
-        kinds(all_cases, ours)
+        kinds(all_cases, ours, args.split)
     if args.show:
         print("\nmisses (ours):")
         failures(all_cases, ours, args.show)
