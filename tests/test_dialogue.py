@@ -72,6 +72,15 @@ def test_low_confidence_asks_did_you_mean_and_yes_does_it(rig: Rig) -> None:
     rig.started("Bohemian Rhapsody")
 
 
+def test_a_command_heard_a_word_off_is_asked_and_yes_does_it(rig: Rig) -> None:
+    # A recogniser's wrong word in a command ("tomb" for "to"): asked, never acted on.
+    turn = rig.say("set the volume tomb 40")
+    assert turn.response.text == "Did you mean set the volume to 40?"
+    assert turn.decision == "ask" and rig.player.status().volume != 40
+    assert rig.say("yes").response.text == "Volume 40."
+    assert rig.player.status().volume == 40
+
+
 @pytest.mark.parametrize(("answer", "plays"), [("that's right", True), ("don't", False)])
 def test_answers_with_apostrophes_are_understood(rig: Rig, answer: str, plays: bool) -> None:
     rig.say("play bohemian rapsody by queen")
