@@ -559,6 +559,8 @@ def run_daemon(config_path: Path | None) -> int:
             follow_up_s=config.daemon.follow_up_s,
             on_reload=reload,
             speech_on=config.speech.enabled,
+            confirm=config.speech.confirm,
+            fade_in_s=config.player.fade_in_ms / 1000,
         )
         events_sink.append(daemon)
         stack.callback(core.player.stop)

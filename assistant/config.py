@@ -113,6 +113,9 @@ class PlayerConfig:
     duck_volume: int = field(default=30, metadata=_range(0, 100))
     """Music volume while the assistant listens or speaks, in percent of the normal volume
     (on the same cubic scale: 30 is about -31 dB)."""
+    fade_in_ms: int = field(default=600, metadata=_range(0, 5000))
+    """After a play command, music rises from the ducked level to its volume over this long
+    from its first sound, under the spoken answer. 0 keeps it ducked until the answer ends."""
     network_timeout: float = field(default=5.0, metadata=_range(0.5, 120))
     """Seconds before a radio stream or podcast URL that does not answer is given up."""
 
@@ -128,9 +131,15 @@ class SpeechConfig:
     """Words per minute."""
     volume: float = field(default=1.0, metadata=_range(0.0, 1.0))
     earcons: bool = True
-    """Play a short tone when the wake word is heard and when a command is not understood."""
+    """Play a short tone when the wake word is heard (unless the command follows in the same
+    breath), when a command is not understood, and as `confirm` asks."""
     earcon_volume: float = field(default=0.5, metadata=_range(0.0, 1.0))
     """Peak loudness of the earcons."""
+    confirm: Literal["earcon", "none", "speech"] = "earcon"
+    """How a transport or volume command that did what it was told is confirmed ("pause",
+    "next", "turn it up", "volume 40"): a short tone, nothing (the owner hears it happen), or
+    its sentence from the intent files ("Volume 40."). Failures and questions are always
+    spoken. The tone needs `earcons: true`."""
     cache_entries: int = field(default=64, metadata=_range(0, 1000))
     """Recent spoken sentences kept on disk for instant replay; 0 disables the cache."""
 

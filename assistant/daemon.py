@@ -8,8 +8,10 @@ reply), and signal handlers (stop, reload).
     IDLE ──wake──▶ LISTENING ──end of speech──▶ THINKING ──▶ SPEAKING ──done──▶ IDLE
       ▲               │ no speech in time            │ silent answer          │ question:
       └───────────────┴──────────────────────────────┘                        ▼ LISTENING
-Music is ducked from the wake word until the answer has been spoken; the wake word during
-an answer stops it (barge-in).
+Music is ducked from the wake word until the answer has been spoken, except after a play
+command, whose answer is spoken over the music's fade-in; the wake word during an answer stops
+it (barge-in). A transport or volume command that did what it was told is confirmed with an
+earcon, or nothing (speech.confirm), not a sentence over ducked music.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from assistant.asr.base import Recognizer, Transcript, WakeDetector
 from assistant.audio.base import AudioChunk, AudioSource
@@ -53,6 +55,18 @@ RECENT_S = 4.0
 """Audio kept while the wake word is listened for. The detector fires a little after the phrase
 ended (in process ~0.1 s; seen up to ~1.8 s on a loaded machine), and a command said in the
 same breath is decoded from the phrase's end, out of this."""
+
+
+WAKE_EARCON_WAIT_S = 0.35
+"""The wake earcon sounds only once this much audio after the wake phrase held no speech: a
+command said in the same breath has been seen to start by then (the endpointer needs ~0.12 s
+of it), and nobody is beeped at mid-sentence."""
+EARCON_ECHO_S = 0.6
+"""How long after an earcon starts its sound may still reach the microphone: the wake tone's
+0.16 s, the output's and the input's buffers, the room's echo. Speech that ends within it was
+the earcon, never a command."""
+
+ConfirmMode = Literal["earcon", "none", "speech"]
 
 
 class State(enum.Enum):
@@ -131,10 +145,14 @@ class Daemon:
         follow_up_s: float,
         on_reload: Callable[[], Sequence[str] | None] | None = None,
         speech_on: bool = True,
+        confirm: ConfirmMode = "earcon",
+        fade_in_s: float = 0.6,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`on_reload` re-reads the config and returns the settings that changed but wait for a
-        restart; `speech_on` is false when spoken answers are switched off in the config."""
+        restart; `speech_on` is false when spoken answers are switched off in the config;
+        `confirm` is speech.confirm; `fade_in_s` (player.fade_in_ms) how long music takes to
+        come back under a play command's answer (0: it stays ducked until the answer ends)."""
         self.dialogue = dialogue
         self.skills = skills
         self.player = player
@@ -145,6 +163,8 @@ class Daemon:
         self._follow_up_s = follow_up_s
         self._on_reload = on_reload
         self._speech_on = speech_on
+        self._confirm = confirm
+        self._fade_in_s = fade_in_s
         self._clock = clock
         self.events: queue.SimpleQueue[LoopEvent] = queue.SimpleQueue()
         self.state = State.IDLE
@@ -153,6 +173,12 @@ class Daemon:
         self._endpointer: Endpointer | None = None
         self._listen_deadline = 0.0
         self._heard_speech = False
+        self._earcon_due: float | None = None
+        """Source time at which the wake earcon sounds unless speech has started by then."""
+        self._echo_until = float("-inf")
+        """Source time until which the microphone may still hear an earcon played."""
+        self._heard_until = 0.0
+        """Source time of the end of the latest chunk from the microphone."""
         self._idle_batch: list[AudioChunk] = []
         self._recent = RecentAudio(RECENT_S)
         self._speaking: set[str] = set()
@@ -263,6 +289,7 @@ class Daemon:
     # --- audio: wake word, listening ------------------------------------------------------
 
     def _audio(self, chunk: AudioChunk) -> None:
+        self._heard_until = chunk.timestamp + chunk.seconds
         awake = self.state in (State.IDLE, State.SPEAKING) and self.wake is not None
         if awake and self.wake is not None:
             self._recent.add(chunk)
@@ -272,12 +299,11 @@ class Daemon:
             if self.state is State.SPEAKING:
                 logger.info("daemon: barge-in")
                 self._speech.interrupt()
-            self._speech.earcon("wake")
             self.start_listening(NO_SPEECH_TIMEOUT_S, after="the wake word")
             # The command starts where the phrase ended: in one breath, it is already under way.
-            before, after = self._recent.split(
-                woke.phrase_end if woke.phrase_end is not None else woke.when
-            )
+            phrase_end = woke.phrase_end if woke.phrase_end is not None else woke.when
+            self._earcon_due = phrase_end + WAKE_EARCON_WAIT_S
+            before, after = self._recent.split(phrase_end)
             if self._endpointer is not None:
                 for piece in before:
                     self._endpointer.warm_up(piece)
@@ -297,8 +323,27 @@ class Daemon:
             if isinstance(found, SpeechStarted):
                 self._heard_speech = True
             elif isinstance(found, Utterance):
+                if found.end <= self._echo_until:
+                    logger.info("daemon: ignored the earcon's own sound on the microphone")
+                    self._heard_speech = False
+                    continue
                 self._understand(found)
                 return
+        self._wake_earcon(chunk.timestamp + chunk.seconds)
+
+    def _wake_earcon(self, now: float) -> None:
+        """The "I'm listening" tone, once the owner has not simply gone on talking; `now` is
+        the source time listened up to."""
+        if self._earcon_due is None:
+            return
+        if self._heard_speech:
+            logger.debug("daemon: the command is under way; no wake earcon")
+            self._earcon_due = None
+        elif now >= self._earcon_due:
+            self._earcon_due = None
+            self._speech.earcon("wake")
+            # Played now, so heard from the newest audio on, however far the replay has got.
+            self._echo_until = self._heard_until + EARCON_ECHO_S
 
     def start_listening(self, timeout_s: float, after: str = "the wake word") -> None:
         """Listen for one command (after the wake word, for a follow-up, or push-to-talk);
@@ -307,6 +352,7 @@ class Daemon:
         self._duck()
         self._endpointer = self._make_endpointer()
         self._heard_speech = False
+        self._earcon_due = None
         self._listen_deadline = self._clock() + timeout_s
         self._set_state(State.LISTENING)
 
@@ -348,10 +394,19 @@ class Daemon:
             turn.response.text,
             f" ({latency_s * 1000:.0f} ms after speech)" if latency_s is not None else "",
         )
-        if turn.response.outcome == "not_understood" and not turn.response.text:
+        response = turn.response
+        if response.outcome == "not_understood" and not response.text:
             self._speech.earcon("error")
+        if response.plain and self._confirm != "speech":
+            # The owner hears the music pause, skip or get louder: no sentence over it.
+            self._return_to_idle()
+            if self._confirm == "earcon":
+                self._speech.earcon("confirm")
+            return
+        if response.starts_music and self._fade_in_s > 0:
+            self._unduck(self._fade_in_s)  # the answer is spoken over the music coming back
         self._follow_up_after_speech = turn.follow_up
-        if turn.response.text:
+        if response.text:
             self._speaking.add(turn.response.text)
             self._set_state(State.SPEAKING)
             self._speech.say(turn.response.text)
@@ -404,9 +459,9 @@ class Daemon:
             self.player.duck()
             self._ducked = True
 
-    def _unduck(self) -> None:
+    def _unduck(self, fade_s: float = 0.0) -> None:
         if self._ducked:
-            self.player.unduck()
+            self.player.unduck(fade_s)
             self._ducked = False
 
     def _set_state(self, state: State) -> None:

@@ -50,13 +50,13 @@ def test_an_announcement_is_spoken_over_ducked_music_and_answered_once_spoken(
 
 
 def test_an_announcement_waits_for_the_answer_being_spoken(loop: Loop) -> None:
-    loop.request("say", "volume forty").result(TIMEOUT)
+    loop.request("say", "what's playing").result(TIMEOUT)
     reply = loop.request("announce", "Dinner is ready")
     assert loop.settled() is State.SPEAKING
-    assert loop.voice.said == ["Volume 40."]
+    assert loop.voice.said == ["Nothing is playing."]
     loop.voice.finish()
     assert loop.advance(2 * TICK_S) is State.SPEAKING
-    assert loop.voice.said == ["Volume 40.", "Dinner is ready"]
+    assert loop.voice.said == ["Nothing is playing.", "Dinner is ready"]
     loop.voice.finish()
     assert reply.result(TIMEOUT)["announced"] == "Dinner is ready"
 
@@ -71,7 +71,7 @@ def test_ctl_stop_stops_the_music_and_the_loop_runs_on(loop: Loop) -> None:
 
 
 def test_requests_still_waiting_at_shutdown_are_answered(loop: Loop) -> None:
-    loop.request("say", "volume forty").result(TIMEOUT)
+    loop.request("say", "what's playing").result(TIMEOUT)
     waiting = loop.request("announce", "Dinner is ready")  # behind the answer being spoken
     loop.settled()
     loop.daemon.request_stop("test")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,14 @@ from assistant.asr.base import Grammar, Hypothesis, Transcript, WakeEvent
 from assistant.audio.base import AudioChunk
 from assistant.audio.endpoint import Endpointer, SpeechStarted, Utterance
 from assistant.control import ControlRequest, PendingRequest
-from assistant.daemon import NO_SPEECH_TIMEOUT_S, AudioIn, Daemon, State
+from assistant.daemon import (
+    EARCON_ECHO_S,
+    NO_SPEECH_TIMEOUT_S,
+    WAKE_EARCON_WAIT_S,
+    AudioIn,
+    Daemon,
+    State,
+)
 from assistant.player.base import PlayState
 from assistant.tts.base import SpeechFinished
 from assistant.tts.base import SpeechStarted as SpokenStarted
@@ -139,7 +146,8 @@ class FakeVoice:
 class Loop:
     """The daemon running on its own thread, and the chunks and requests a test gives it."""
 
-    def __init__(self, rig: Rig) -> None:
+    def __init__(self, rig: Rig, **settings: Any) -> None:
+        """`settings`: the daemon's own (confirm, fade_in_s), else the shipped defaults."""
         self.rig = rig
         self.clock = rig.clock
         self.wake = FakeWake()
@@ -156,6 +164,7 @@ class Loop:
             speech=self.voice,
             follow_up_s=FOLLOW_UP_S,
             clock=self.clock,
+            **settings,
         )
         self.voice.daemon = self.daemon
         self._at = 0.0
@@ -169,6 +178,11 @@ class Loop:
     def chunk(self, samples: bytes) -> None:
         self._at += len(samples) / 2 / RATE
         self.daemon.events.put(AudioIn(AudioChunk(samples=samples, rate=RATE, timestamp=self._at)))
+
+    def quiet(self, seconds: float) -> None:
+        """The room, with nobody speaking, for `seconds` of microphone audio."""
+        for _ in range(round(seconds / (len(NOISE) / 2 / RATE))):
+            self.chunk(NOISE)
 
     def say(self, text: str, confidence: float = 0.95) -> None:
         """Speech on the microphone that the recogniser hears as `text`."""
@@ -219,6 +233,22 @@ def loop(tmp_path: Path, fixture_library: FixtureLibrary) -> Iterator[Loop]:
         rig.close()
 
 
+@pytest.fixture
+def make_loop(tmp_path: Path, fixture_library: FixtureLibrary) -> Iterator[Callable[..., Loop]]:
+    """A loop with the daemon's settings a test chooses (confirm, fade_in_s)."""
+    made: list[tuple[Loop, Rig]] = []
+
+    def make(**settings: Any) -> Loop:
+        rig = Rig(rig_config(write_config(tmp_path, fixture_library)), clock=FakeClock())
+        made.append((Loop(rig, **settings), rig))
+        return made[-1][0]
+
+    yield make
+    for running, rig in made:
+        running.close()
+        rig.close()
+
+
 def _music(loop: Loop) -> None:
     # Not waiting for the player's TrackStarted: the loop thread is the one handling events.
     assert loop.rig.say("play songs to sing in the car").response.outcome == "ok"
@@ -233,29 +263,154 @@ def test_wake_listens_with_the_music_ducked(loop: Loop) -> None:
     assert loop.settled() is State.IDLE and not loop.ducked()
     loop.chunk(WAKE)
     assert loop.settled() is State.LISTENING
-    assert loop.voice.earcons == ["wake"]
     assert loop.ducked()
     assert len(loop.endpointers) == 1
+    # The tone waits to hear whether the command follows in the same breath; it does not.
+    assert loop.voice.earcons == []
+    loop.quiet(WAKE_EARCON_WAIT_S + 0.05)
+    assert loop.settled() is State.LISTENING
+    assert loop.voice.earcons == ["wake"]
+
+
+def test_no_wake_earcon_over_a_command_said_in_the_same_breath(loop: Loop) -> None:
+    _music(loop)
+    loop.chunk(WAKE)
+    loop.recognizer.will_hear("what's playing")
+    loop.chunk(SPEECH)  # straight on from the wake phrase
+    loop.quiet(WAKE_EARCON_WAIT_S + 0.2)
+    assert loop.settled() is State.LISTENING
+    loop.chunk(END)
+    assert loop.settled() is State.SPEAKING
+    assert loop.voice.said[-1].startswith("This is ")
+    assert loop.voice.earcons == []
+
+
+def test_the_wake_earcons_own_sound_is_never_taken_for_the_command(loop: Loop) -> None:
+    loop.chunk(WAKE)
+    loop.quiet(WAKE_EARCON_WAIT_S + 0.05)
+    assert loop.settled() is State.LISTENING and loop.voice.earcons == ["wake"]
+    # The microphone hears the tone: "speech" that is over within the tone's echo.
+    loop.recognizer.will_hear("next")
+    loop.chunk(SPEECH)
+    loop.quiet(EARCON_ECHO_S / 2)
+    loop.chunk(END)
+    assert loop.settled() is State.LISTENING
+    assert loop.recognizer.accepted == []
+    assert loop.daemon.status()["last"] is None
+    # The owner's command after it is heard as ever.
+    loop.quiet(EARCON_ECHO_S)
+    loop.recognizer.next.clear()
+    loop.say("what's playing")
+    assert loop.settled() is State.SPEAKING
+    assert loop.voice.said == ["Nothing is playing."]
+    assert len(loop.recognizer.accepted) == 1  # the command, and only it, was recognised
 
 
 def test_a_command_is_heard_understood_answered_and_the_music_comes_back(loop: Loop) -> None:
     _music(loop)
     loop.chunk(WAKE)
-    loop.say("volume forty")
+    loop.say("what's playing")
     assert loop.settled() is State.SPEAKING
     assert loop.recognizer.accepted and loop.recognizer.accepted[0].samples == SPEECH
-    assert loop.voice.said == ["Volume 40."]
-    assert loop.rig.player.status().volume == 40
+    answer = loop.voice.said[-1]
+    assert answer.startswith("This is ")
     assert loop.rig.player.status().ducked  # still under the answer
     last = loop.daemon.status()["last"]
     assert (last["heard"], last["intent"], last["response"]) == (
-        "volume forty", "SetVolume", "Volume 40.")  # fmt: skip
+        "what's playing", "WhatIsPlaying", answer)  # fmt: skip
     resets = loop.wake.resets
     loop.voice.finish()
     assert loop.settled() is State.IDLE
     assert not loop.rig.player.status().ducked
-    assert loop.mpv_volume() == 40
+    assert loop.mpv_volume() == OWNER_VOLUME
     assert loop.wake.resets == resets + 1  # the answer's own audio is forgotten
+
+
+def test_done_transport_commands_are_confirmed_with_an_earcon_not_words(loop: Loop) -> None:
+    _music(loop)
+    for command, done in [
+        ("volume forty", lambda: loop.rig.player.status().volume == 40),
+        ("next", lambda: loop.rig.player.status().index == 1),
+        ("pause", lambda: loop.rig.player.status().state is PlayState.PAUSED),
+        ("resume", lambda: loop.rig.player.status().state is PlayState.PLAYING),
+    ]:
+        loop.chunk(WAKE)
+        loop.say(command)
+        assert loop.settled() is State.IDLE, command  # nothing to speak: idle at once
+        assert done(), command
+        assert loop.voice.earcons[-1] == "confirm", command
+        assert not loop.rig.player.status().ducked, command
+    assert loop.voice.said == []
+    # The typed command tells what it did, though nothing was spoken.
+    assert loop.request("say", "volume fifty").result(TIMEOUT)["response"] == "Volume 50."
+    assert loop.voice.said == [] and loop.voice.earcons[-1] == "confirm"
+
+
+def test_a_transport_command_that_could_not_be_done_is_still_spoken(loop: Loop) -> None:
+    loop.chunk(WAKE)
+    loop.say("pause")  # nothing plays
+    assert loop.settled() is State.SPEAKING
+    assert loop.voice.said == ["Nothing is playing."]
+    assert "confirm" not in loop.voice.earcons
+
+
+@pytest.mark.parametrize(
+    ("confirm", "said", "earcons"), [("none", [], []), ("speech", ["Volume 40."], [])]
+)
+def test_speech_confirm_none_or_speech(
+    make_loop: Callable[..., Loop], confirm: str, said: list[str], earcons: list[str]
+) -> None:
+    loop = make_loop(confirm=confirm)
+    loop.request("say", "volume forty").result(TIMEOUT)
+    assert loop.voice.said == said
+    assert loop.voice.earcons == earcons
+    assert loop.rig.player.status().volume == 40
+
+
+def _wait_for_volume(loop: Loop, level: float) -> list[float]:
+    """mpv's volume, read until it is `level`: the steps it went through on the way."""
+    seen = [loop.mpv_volume()]
+    deadline = time.monotonic() + TIMEOUT
+    while seen[-1] != level:
+        assert time.monotonic() < deadline, f"volume stuck at {seen[-1]}, wanted {level}"
+        time.sleep(0.005)
+        if (now := loop.mpv_volume()) != seen[-1]:
+            seen.append(now)
+    return seen
+
+
+def test_a_play_commands_answer_is_spoken_over_the_music_fading_in(loop: Loop) -> None:
+    _music(loop)
+    loop.chunk(WAKE)
+    loop.say("play queen")
+    assert loop.settled() is State.SPEAKING
+    assert loop.voice.said == ["Playing Queen."]
+    # Not ducked for the answer: music rises from the ducked level to the owner's under it.
+    steps = _wait_for_volume(loop, OWNER_VOLUME)
+    assert loop.daemon.state is State.SPEAKING
+    assert steps[0] < OWNER_VOLUME * 0.5
+    assert any(DUCKED_VOLUME < v < OWNER_VOLUME for v in steps), steps  # a fade, not a jump
+    assert steps == sorted(steps)
+    loop.voice.finish()
+    assert loop.settled() is State.IDLE
+    assert loop.mpv_volume() == OWNER_VOLUME
+
+
+def test_with_no_fade_the_music_stays_ducked_under_a_play_commands_answer(
+    make_loop: Callable[..., Loop],
+) -> None:
+    loop = make_loop(fade_in_s=0.0)
+    loop.chunk(WAKE)
+    loop.say("play queen")
+    assert loop.settled() is State.SPEAKING
+    deadline = time.monotonic() + TIMEOUT
+    while loop.rig.player.status().position <= 0:  # the music is being heard
+        assert time.monotonic() < deadline, "the music never started"
+        time.sleep(0.01)
+    assert loop.ducked()
+    loop.voice.finish()
+    assert loop.settled() is State.IDLE
+    assert not loop.ducked()
 
 
 def test_no_speech_after_the_wake_word_gives_up_and_restores_the_music(loop: Loop) -> None:
@@ -292,16 +447,16 @@ def test_the_wake_word_during_an_answer_stops_it_and_listens(loop: Loop) -> None
     assert loop.settled() is State.LISTENING
     assert loop.voice.cut_short == [answer]
     assert loop.ducked()
-    loop.say("volume forty")
+    loop.say("what's playing")
     assert loop.settled() is State.SPEAKING
-    assert loop.voice.said[-1] == "Volume 40."
+    assert loop.voice.said[-1] == answer
 
 
 def test_no_wake_word_while_listening_or_speaking_a_question(loop: Loop) -> None:
     loop.chunk(WAKE)
     loop.chunk(WAKE)  # heard again while listening: nothing new
     assert loop.settled() is State.LISTENING
-    assert loop.voice.earcons == ["wake"] and len(loop.endpointers) == 1
+    assert len(loop.endpointers) == 1
 
 
 def test_a_question_takes_its_answer_without_the_wake_word(loop: Loop) -> None:
@@ -319,6 +474,7 @@ def test_a_question_takes_its_answer_without_the_wake_word(loop: Loop) -> None:
     assert loop.rig.queue_titles() == [("Hello", "Adele")]
     loop.voice.finish()
     assert loop.settled() is State.IDLE  # an answer that asks nothing: no more listening
+    _wait_for_volume(loop, OWNER_VOLUME)  # faded in under the answer
     assert not loop.ducked()
 
 
@@ -340,9 +496,9 @@ def test_a_question_cut_short_by_the_wake_word_listens_for_a_new_command(loop: L
     assert loop.settled() is State.SPEAKING
     loop.chunk(WAKE)
     assert loop.settled() is State.LISTENING
-    loop.say("volume forty")
+    loop.say("what's playing")
     assert loop.settled() is State.SPEAKING
-    assert loop.voice.said[-1] == "Volume 40."
+    assert loop.voice.said[-1] == "Nothing is playing."
 
 
 def test_doubted_words_are_asked_about_with_the_shipped_settings_and_yes_acts(loop: Loop) -> None:
@@ -384,9 +540,9 @@ def test_nothing_recognised_is_answered_and_goes_idle(loop: Loop) -> None:
 
 def test_a_typed_command_answers_the_request_and_speaks(loop: Loop) -> None:
     _music(loop)
-    reply = loop.request("say", "volume forty").result(TIMEOUT)
-    assert (reply["intent"], reply["response"], reply["follow_up"]) == (
-        "SetVolume", "Volume 40.", False)  # fmt: skip
+    reply = loop.request("say", "what's playing").result(TIMEOUT)
+    assert (reply["intent"], reply["response"][:8], reply["follow_up"]) == (
+        "WhatIsPlaying", "This is ", False)  # fmt: skip
     assert loop.settled() is State.SPEAKING and loop.rig.player.status().ducked
     loop.voice.finish()
     assert loop.settled() is State.IDLE and not loop.rig.player.status().ducked
@@ -396,8 +552,8 @@ def test_push_to_talk_listens_without_the_wake_word_and_answers_the_request(loop
     reply = loop.request("listen")
     assert loop.settled() is State.LISTENING
     assert not reply.done()
-    loop.say("volume forty")
+    loop.say("what's playing")
     fields = reply.result(TIMEOUT)
     assert (fields["heard"], fields["intent"], fields["response"]) == (
-        "volume forty", "SetVolume", "Volume 40.")  # fmt: skip
+        "what's playing", "WhatIsPlaying", "Nothing is playing.")  # fmt: skip
     assert loop.settled() is State.SPEAKING

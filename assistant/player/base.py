@@ -168,8 +168,10 @@ class Player(Protocol):
         """Lower the output while the assistant listens or speaks (idempotent)."""
         ...
 
-    def unduck(self) -> None:
-        """Restore the output after duck() (idempotent)."""
+    def unduck(self, fade_s: float = 0.0) -> None:
+        """Restore the output after duck() (idempotent). With `fade_s`, rise to it over that
+        many seconds, counted from the first sound of the item playing (a file just asked for
+        starts at the ducked level); with nothing playing, at once."""
         ...
 
     def status(self) -> PlayerStatus: ...

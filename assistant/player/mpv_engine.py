@@ -6,7 +6,8 @@ Volume: our 0..100 percent is mpv's own `volume` (capped at 100, so never a soft
 mpv's curve is cubic, amplitude = (percent / 100) ** 3: 50 % is about -18 dB and every
 10-point step sounds roughly equally large, which is what a voice "turn it down" wants.
 Ducking sets the output to `duck_volume` percent of the current volume on that same scale,
-so the amplitude falls by (duck_volume / 100) ** 3 (30 % gives about -31 dB).
+so the amplitude falls by (duck_volume / 100) ** 3 (30 % gives about -31 dB). A fade back
+steps mpv's volume linearly on that scale every FADE_STEP_S, which sounds like an even rise.
 
 Threads: mpv calls back on its own event thread. That callback only copies the event into a
 queue; a worker thread of ours advances the queue, loads files and reports our events, so no
@@ -22,6 +23,7 @@ import random
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +52,12 @@ RESTART_THRESHOLD_S = 3.0
 
 _AO_FAILED = "audio output initialization failed"
 """mpv's end-file error when the sound output cannot be opened."""
+
+FADE_STEP_S = 0.02
+"""How often a fade moves mpv's volume: steps this short are not heard as steps."""
+
+_FADE_STEP = {"event": b"fade-step"}
+"""Our own worker event: move a fade on (or start waiting for its music)."""
 
 _WANTED_EVENTS = {b"start-file", b"file-loaded", b"end-file", b"log-message", b"shutdown"}
 
@@ -112,6 +120,23 @@ def _loadfile(player: Any, location: str, start: float) -> int:
     return int(reply["playlist_entry_id"])
 
 
+@dataclass
+class _Fade:
+    """Music rising from `start` percent to the owner's volume, once it is heard."""
+
+    start: float
+    seconds: float
+    began: float | None = None
+    """time.monotonic() of the music's first sound; None while the file is still opening."""
+
+    def level(self, target: float, now: float) -> float | None:
+        """The output now, or None when the fade is over."""
+        if self.began is None:
+            return self.start
+        done = (now - self.began) / self.seconds
+        return None if done >= 1.0 else self.start + (target - self.start) * max(0.0, done)
+
+
 class MpvPlayer:
     """The music player: a queue in Python, one file at a time in mpv. See `Player`."""
 
@@ -132,6 +157,7 @@ class MpvPlayer:
         self._volume = max(0, min(100, config.volume))
         self._muted = False
         self._ducked_output: float | None = None
+        self._fade: _Fade | None = None
         # The mpv playlist entry carrying the current item; events of other entries are stale.
         self._entry: int | None = None
         self._started = False
@@ -192,7 +218,14 @@ class MpvPlayer:
     # -- our worker thread -------------------------------------------------------------------
 
     def _run(self) -> None:
-        while (data := self._inbox.get()) is not None:
+        while True:
+            try:
+                # Read without the lock: a fade set meanwhile sends an event that wakes us.
+                data = self._inbox.get(timeout=FADE_STEP_S if self._fade is not None else None)
+            except queue.Empty:
+                data = _FADE_STEP
+            if data is None:
+                return
             try:
                 with self._lock:
                     self._handle(data)
@@ -202,7 +235,9 @@ class MpvPlayer:
 
     def _handle(self, data: dict[str, Any]) -> None:
         kind = data["event"]
-        if kind == b"log":
+        if kind == b"fade-step":
+            self._apply_volume()
+        elif kind == b"log":
             logger.info("mpv %s: %s", data["prefix"], shown(str(data["text"]).rstrip()))
         elif kind == b"start-file":
             entry = data.get("playlist_entry_id")
@@ -225,6 +260,8 @@ class MpvPlayer:
             return
         self._started = True
         self._errors_in_row = 0
+        if self._fade is not None and self._fade.began is None:
+            self._fade.began = time.monotonic()
         duration = self._get("duration")
         self._duration = float(duration) if duration else item.duration
         logger.info("player: playing %s", shown(item.label))
@@ -335,9 +372,20 @@ class MpvPlayer:
         self._started = False
         self._state = PlayState.STOPPED
         self._mpv.command("stop")
+        if self._fade is not None:  # no music to rise with: the next item plays at its volume
+            self._fade = None
+            self._apply_volume()
 
     def _apply_volume(self) -> None:
-        output = self._ducked_output if self._ducked_output is not None else self._volume
+        output: float = self._volume
+        if self._ducked_output is not None:
+            output = self._ducked_output
+        elif self._fade is not None:
+            level = self._fade.level(self._volume, time.monotonic())
+            if level is None:
+                self._fade = None
+            else:
+                output = level
         self._mpv.volume = output
 
     # -- the Player protocol -----------------------------------------------------------------
@@ -456,14 +504,20 @@ class MpvPlayer:
     def duck(self) -> None:
         with self._lock:
             if self._ducked_output is None:
+                self._fade = None
                 self._ducked_output = self._volume * self._config.duck_volume / 100
                 self._apply_volume()
 
-    def unduck(self) -> None:
+    def unduck(self, fade_s: float = 0.0) -> None:
         with self._lock:
-            if self._ducked_output is not None:
-                self._ducked_output = None
-                self._apply_volume()
+            if self._ducked_output is None:
+                return
+            if fade_s > 0 and self._state is PlayState.PLAYING:
+                began = time.monotonic() if self._started else None
+                self._fade = _Fade(self._ducked_output, fade_s, began)
+                self._inbox.put(_FADE_STEP)
+            self._ducked_output = None
+            self._apply_volume()
 
     def status(self) -> PlayerStatus:
         with self._lock:

@@ -50,6 +50,11 @@ class Response:
     intent: str = ""
     choices: tuple[Mapping[str, SlotValue], ...] = ()
     """For outcome "ask" about several library items: the slot sets to choose between."""
+    plain: bool = False
+    """A transport or volume command did just what it was told ("pause", "volume 40"): the
+    owner hears it happen, so the answer may be an earcon or nothing (speech.confirm)."""
+    starts_music: bool = False
+    """The command started playback: its answer is spoken over the music's fade-in."""
 
 
 class Announcements:
@@ -114,6 +119,13 @@ def respond(
     """A Response from the intent's template, with the result's slots plus `values` filled in."""
     slots: dict[str, object] = {**result.slots, **result.unresolved, **values}
     return Response(say(ctx, result.intent, key, **slots), outcome, result.intent)
+
+
+def confirm(ctx: SkillContext, result: IntentResult, **values: object) -> Response:
+    """The intent's "ok" answer, marked as the plain confirmation of a done transport or
+    volume command."""
+    slots: dict[str, object] = {**result.slots, **result.unresolved, **values}
+    return Response(say(ctx, result.intent, "ok", **slots), "ok", result.intent, plain=True)
 
 
 def nothing_playing(ctx: SkillContext, result: IntentResult) -> Response:

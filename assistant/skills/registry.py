@@ -19,7 +19,7 @@ from assistant.library.history import History
 from assistant.library.store import Catalogue
 from assistant.nlu.base import IntentResult
 from assistant.nlu.templates import IntentSet
-from assistant.player.base import Player
+from assistant.player.base import Player, PlayState
 from assistant.skills import music, podcasts, radio, status, timer, transport, volume
 from assistant.skills.base import SOMETHING_WENT_WRONG, Clock, Response, Skill, SkillContext
 from assistant.skills.events import EventPump
@@ -60,6 +60,10 @@ HANDLERS: Mapping[str, Skill] = {
 }
 
 
+PLAYS_MUSIC = frozenset(name for name in HANDLERS if name.startswith("Play"))
+"""Intents that start playback when they succeed (their answer overlaps the fade-in)."""
+
+
 class Skills:
     """Dispatches understood commands to their skills; `tick()` drives timers and history."""
 
@@ -75,7 +79,7 @@ class Skills:
             logger.error("no skill for intent %s", result.intent)
             return Response(SOMETHING_WENT_WRONG, "error", result.intent)
         try:
-            return handler(result, self.context)
+            response = handler(result, self.context)
         except AssistantError as exc:
             # Errors raised on purpose carry a message meant for the owner.
             logger.warning("%s failed: %s", result.intent, exc)
@@ -83,6 +87,10 @@ class Skills:
         except Exception:
             logger.exception("skill %s crashed on %r", result.intent, result.text)
             return Response(SOMETHING_WENT_WRONG, "error", result.intent)
+        if result.intent in PLAYS_MUSIC and response.outcome == "ok":
+            playing = self.context.player.status().state is PlayState.PLAYING
+            response = dataclasses.replace(response, starts_music=playing)
+        return response
 
     def reconfigure(self, *, config: Config, intents: IntentSet) -> None:
         """Use a reloaded config (its stations, its folders) and intent responses from now on;

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from assistant.nlu.base import IntentResult
 from assistant.player.base import PlayState, RepeatMode
-from assistant.skills.base import Response, SkillContext, is_active, nothing_playing, respond
+from assistant.skills.base import (
+    Response,
+    SkillContext,
+    confirm,
+    is_active,
+    nothing_playing,
+    respond,
+)
 
 
 def pause(result: IntentResult, ctx: SkillContext) -> Response:
@@ -17,7 +24,7 @@ def pause(result: IntentResult, ctx: SkillContext) -> Response:
         return nothing_playing(ctx, result)
     ctx.recorder.save_position_now()
     ctx.player.pause()
-    return respond(ctx, result, "ok")
+    return confirm(ctx, result)
 
 
 def resume(result: IntentResult, ctx: SkillContext) -> Response:
@@ -26,7 +33,7 @@ def resume(result: IntentResult, ctx: SkillContext) -> Response:
         return nothing_playing(ctx, result)
     if status.state is not PlayState.PLAYING:
         ctx.player.resume()
-    return respond(ctx, result, "ok")
+    return confirm(ctx, result)
 
 
 def stop(result: IntentResult, ctx: SkillContext) -> Response:
@@ -35,7 +42,7 @@ def stop(result: IntentResult, ctx: SkillContext) -> Response:
         return nothing_playing(ctx, result)
     ctx.recorder.save_position_now()
     ctx.player.stop()
-    return respond(ctx, result, "ok")
+    return confirm(ctx, result)
 
 
 def next_track(result: IntentResult, ctx: SkillContext) -> Response:
@@ -46,11 +53,11 @@ def next_track(result: IntentResult, ctx: SkillContext) -> Response:
     ctx.player.next()
     if last and status.repeat is not RepeatMode.ALL:
         return respond(ctx, result, "end")
-    return respond(ctx, result, "ok")
+    return confirm(ctx, result)
 
 
 def previous_track(result: IntentResult, ctx: SkillContext) -> Response:
     if not is_active(ctx):
         return nothing_playing(ctx, result)
     ctx.player.previous()
-    return respond(ctx, result, "ok")
+    return confirm(ctx, result)

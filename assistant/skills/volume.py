@@ -7,18 +7,18 @@ The player clamps to 0..100, so "louder" at 100 simply stays at 100.
 from __future__ import annotations
 
 from assistant.nlu.base import IntentResult
-from assistant.skills.base import Response, SkillContext, respond
+from assistant.skills.base import Response, SkillContext, confirm, respond
 
 
 def volume_up(result: IntentResult, ctx: SkillContext) -> Response:
     ctx.player.unmute()
     ctx.player.change_volume(ctx.config.player.volume_step)
-    return respond(ctx, result, "ok", level=ctx.player.status().volume)
+    return confirm(ctx, result, level=ctx.player.status().volume)
 
 
 def volume_down(result: IntentResult, ctx: SkillContext) -> Response:
     ctx.player.change_volume(-ctx.config.player.volume_step)
-    return respond(ctx, result, "ok", level=ctx.player.status().volume)
+    return confirm(ctx, result, level=ctx.player.status().volume)
 
 
 def set_volume(result: IntentResult, ctx: SkillContext) -> Response:
@@ -27,14 +27,14 @@ def set_volume(result: IntentResult, ctx: SkillContext) -> Response:
     level = max(0, min(100, int(result.slots.get("level", ctx.config.player.volume))))
     ctx.player.unmute()
     ctx.player.set_volume(level)
-    return respond(ctx, result, "ok", level=level)
+    return confirm(ctx, result, level=level)
 
 
 def mute(result: IntentResult, ctx: SkillContext) -> Response:
     ctx.player.mute()
-    return respond(ctx, result, "ok")
+    return confirm(ctx, result)
 
 
 def unmute(result: IntentResult, ctx: SkillContext) -> Response:
     ctx.player.unmute()
-    return respond(ctx, result, "ok")
+    return confirm(ctx, result)

@@ -117,6 +117,28 @@ def test_volume_ducking_and_mute_change_the_level_as_documented(
     assert level(speaker.steady()) / full == pytest.approx(1.0, rel=0.1)
 
 
+def test_a_fade_in_is_heard_rising_from_the_ducked_level(
+    music: MpvPlayer, events: EventLog, speaker: Speaker, tones: dict[str, Path]
+) -> None:
+    music.play([QueueItem(str(tones["long_a"]), title="a")])
+    events.started("a")
+    full = level(speaker.steady())
+    music.duck()
+    ducked = level(speaker.steady())
+    recording = Recorder(speaker._env, speaker._folder / "fade.raw")
+    time.sleep(0.3)
+    music.unduck(1.0)
+    time.sleep(1.8)
+    heard = np.frombuffer(recording.stop(), dtype=np.int16).astype(np.float64)
+    frame = RATE // 20  # 50 ms
+    levels = np.sqrt((heard[: len(heard) // frame * frame].reshape(-1, frame) ** 2).mean(axis=1))
+    loud = levels[levels > ducked * 0.5]  # the odd dropout of a loaded machine left out
+    assert loud[:4].max() < 2 * ducked  # it starts at the ducked level
+    assert np.median(loud[-6:]) == pytest.approx(full, rel=0.15)  # and ends at full
+    between = (loud > 2 * ducked) & (loud < 0.7 * full)
+    assert between.sum() >= 4, levels.round()  # heard on the way up (1 s: ~10 frames)
+
+
 def test_a_clip_plays_over_ducked_music(
     music: MpvPlayer,
     events: EventLog,

@@ -354,6 +354,71 @@ def test_mute_keeps_the_volume_and_ducking_defers_volume_changes(player: MpvPlay
     assert not status.ducked and status.volume == 50
 
 
+def _volumes_until(player: MpvPlayer, level: float) -> list[float]:
+    """mpv's own volume, read until it is `level`: every step seen on the way."""
+    seen = [float(player._mpv.volume)]
+    deadline = time.monotonic() + 30
+    while seen[-1] != level:
+        assert time.monotonic() < deadline, f"volume stuck at {seen[-1]}, wanted {level}"
+        time.sleep(0.002)
+        if (now := float(player._mpv.volume)) != seen[-1]:
+            seen.append(now)
+    return seen
+
+
+def test_unduck_with_a_fade_rises_in_steps_to_the_volume(
+    player: MpvPlayer, events: EventLog, tones: dict[str, Path]
+) -> None:
+    player.set_volume(80)
+    player.play([item(tones["long_a"], "a")])
+    events.started("a")
+    player.duck()  # duck_volume 30 % of 80
+    assert float(player._mpv.volume) == 24
+    player.unduck(0.3)
+    assert not player.status().ducked  # the owner's volume is on its way back
+    steps = _volumes_until(player, 80)
+    assert steps == sorted(steps) and len(steps) >= 4, steps  # not a jump
+    assert steps[0] < 40
+
+
+def test_a_fade_waits_for_the_music_and_ducking_cuts_it_short(
+    player: MpvPlayer, events: EventLog, tones: dict[str, Path]
+) -> None:
+    player.set_volume(80)
+    player.duck()
+    with player._lock:  # the new file is asked for and the fade begins before it opens
+        player.play([item(tones["long_a"], "a")])
+        player.unduck(0.3)
+        assert float(player._mpv.volume) == 24
+    events.started("a")
+    _volumes_until(player, 80)
+    player.unduck(0.3)  # not ducked: nothing to do
+    assert float(player._mpv.volume) == 80
+    player.duck()
+    player.unduck(5.0)
+    player.duck()  # the wake word again, mid-fade: down at once, and the fade is over
+    assert float(player._mpv.volume) == 24
+    time.sleep(0.1)
+    assert float(player._mpv.volume) == 24
+    player.unduck()
+    assert float(player._mpv.volume) == 80
+
+
+def test_a_fade_with_nothing_to_fade_restores_the_volume_at_once(
+    player: MpvPlayer, tones: dict[str, Path]
+) -> None:
+    player.set_volume(80)
+    player.duck()
+    player.unduck(0.3)  # nothing plays
+    assert float(player._mpv.volume) == 80
+    player.duck()
+    with player._lock:
+        player.play([item(tones["missing"], "gone")])
+        player.unduck(5.0)  # waits for music that never comes
+    wait_until(lambda: player.status().state is PlayState.STOPPED)
+    wait_until(lambda: float(player._mpv.volume) == 80)
+
+
 def test_bad_requests_raise_player_error(player: MpvPlayer, tones: dict[str, Path]) -> None:
     with pytest.raises(PlayerError):
         player.play([])

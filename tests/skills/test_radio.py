@@ -144,7 +144,7 @@ def test_station_that_never_answers_leaves_the_loop_free_and_is_announced(
 ) -> None:
     rig = make_rig(silent_server)
     turn = rig.say("play jazz fm")
-    assert turn.response == Response("Tuning in to Jazz FM.", "ok", "PlayRadio")
+    assert turn.response == Response("Tuning in to Jazz FM.", "ok", "PlayRadio", starts_music=True)
     # The skill returned without waiting for the station: none of its events was handled.
     assert _station_events(rig, silent_server) == []
     turn = rig.say("turn it up")  # the next command is acted on while the station is silent
