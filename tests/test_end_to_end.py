@@ -23,6 +23,8 @@ from tests.virtual_audio import Recorder
 
 RATE = 16000
 FRAME = 800  # 50 ms at 16 kHz
+POLL_S = 0.5
+"""Between `ctl status` calls: each is a python process, which a loaded machine feels."""
 
 
 def speech(tmp: Path, name: str, *parts: str) -> Path:
@@ -99,10 +101,13 @@ def library(tmp_path: Path) -> FixtureLibrary:
 def assistant(
     tmp_path: Path, library: FixtureLibrary, pulse_env: dict[str, str]
 ) -> Iterator[RunningDaemon]:
-    config = write_config(tmp_path, library)
+    # Music at full volume: its tones then stand well clear of the answers' speech in their bins.
+    config = write_config(tmp_path, library, player="  volume: 100")
     text = config.read_text().replace('audio_output: "null"', 'audio_output: "pulse"')
-    # Earcons off: their tones would mix into the music band this test measures.
+    # Earcons off: their tones would mix into the music band this test measures. The wake
+    # phrase is set here, not left to the default, which is not this test's to rely on.
     text += "audio:\n  device: pulse\nspeech:\n  rate: 190\n  earcons: false\n"
+    text += 'wake:\n  mode: phrase\n  phrase: "hey speaker"\n'
     config.write_text(text)
     # A real microphone always hears its own noise; the virtual one gives digital silence
     # unless fed, so it gets a -40 dB floor for the whole test, as a room would.
@@ -131,7 +136,8 @@ def assistant(
         stderr=subprocess.DEVNULL,
     )
     running = RunningDaemon(config, env=pulse_env)
-    time.sleep(2.0)  # the room is heard for a moment before anybody speaks
+    wait_for(running, lambda s: s["microphone"] == "open")
+    time.sleep(1.0)  # the room is heard for a moment before anybody speaks, as in a home
     yield running
     running.kill()
     room.kill()
@@ -145,29 +151,35 @@ def inject(path: Path, env: dict[str, str]) -> None:
 
 
 def wait_for(
-    daemon: RunningDaemon, check: Callable[[dict[str, Any]], bool], timeout: float = 60.0
+    daemon: RunningDaemon, check: Callable[[dict[str, Any]], bool], timeout: float = 180.0
 ) -> dict[str, Any]:
+    """The daemon's status once `check` holds; generous, as a loaded machine is slow (a
+    first whisper load takes seconds), and it is what happened that is tested, not when."""
     deadline = time.monotonic() + timeout
     while True:
         status = daemon.status()
         if check(status):
             return status
         assert time.monotonic() < deadline, f"{status}\n{daemon.log_text()}"
-        time.sleep(0.2)
+        time.sleep(POLL_S)
 
 
 def band_energy(frames: np.ndarray, freqs: list[float]) -> tuple[np.ndarray, np.ndarray]:
-    """Per 50 ms frame: energy at the tracks' sine frequencies, and everything else (speech)."""
+    """Per 50 ms frame: the tracks' sines (the strongest, in its own 60 Hz), and everything
+    else (speech). A sine keeps its power in its bins; speech spreads its own over the band,
+    so under an answer the music's bins still tell ducked from full."""
     spectrum = np.abs(np.fft.rfft(frames * np.hanning(FRAME), axis=1)) ** 2
     bins = np.fft.rfftfreq(FRAME, 1 / RATE)
     tone = np.zeros(len(bins), dtype=bool)
+    music = np.zeros(len(frames))
     for f in freqs:
         tone |= np.abs(bins - f) <= 45
+        music = np.maximum(music, spectrum[:, np.abs(bins - f) <= 30].sum(axis=1))
     voiced = (bins > 150) & (bins < 4000) & ~tone
-    return spectrum[:, tone].sum(axis=1), spectrum[:, voiced].sum(axis=1)
+    return music, spectrum[:, voiced].sum(axis=1)
 
 
-def test_spoken_commands_play_duck_answer_and_stop(
+def test_spoken_commands_play_answer_over_the_fade_duck_and_stop(
     assistant: RunningDaemon, library: FixtureLibrary, pulse_env: dict[str, str], tmp_path: Path
 ) -> None:
     playlist = library.playlists["Songs to Sing in the Car"]
@@ -199,20 +211,25 @@ def test_spoken_commands_play_duck_answer_and_stop(
     music, voice = band_energy(
         frames, [library.frequencies[t] for t in PLAYLISTS["Songs to Sing in the Car"]]
     )
-    loud_music = music > np.percentile(music, 95) * 0.1
-    assert loud_music.sum() * FRAME / RATE > 2.0, "the playlist was not heard"
-    # The answer was heard: speech energy well above the silence before anything played.
+    # The answers were heard: speech energy well above the silence before anything played.
     quiet = voice[: max(1, int(0.5 * RATE / FRAME))].mean()
     speaking = voice > max(quiet * 100, voice.max() * 0.05)
     assert speaking.sum() * FRAME / RATE > 0.5, "no spoken answer was heard"
-    # Music was ducked while the assistant spoke (duck_volume 30 % on mpv's cubic scale is
-    # about -31 dB). Speech has energy in the music's band too, so within each spoken answer
-    # the quietest moments (the gaps between words) show the music's own level.
-    normal = np.median(music[loud_music & ~speaking])
     # Words of one answer joined across their gaps (up to 300 ms).
     joined = np.convolve(speaking.astype(int), np.ones(7), mode="same") > 0
+    # The playlist's own tones were heard at full volume while nobody spoke (another
+    # playlist's would be at other frequencies).
+    normal = np.percentile(music[~joined], 90)
+    assert normal > 1000 * (music[: max(1, int(0.5 * RATE / FRAME))].mean() + 1)
+    assert (music[~joined] > 0.5 * normal).sum() * FRAME / RATE > 2.0, "the playlist was not heard"
     answers = np.flatnonzero(np.diff(np.concatenate([[0], joined.astype(int), [0]])))
     spans = [(a, b) for a, b in zip(answers[::2], answers[1::2], strict=True) if b - a >= 10]
-    assert spans, "no spoken answer of half a second or more"
-    for start, end in spans:
-        assert np.percentile(music[start:end], 10) < 0.1 * normal, (start, end, normal)
+    assert len(spans) >= 3, f"not every answer was heard: {spans}"
+    # The play command's answer (the first) was spoken over the music coming back: by its
+    # second half the music is at its own level, not -31 dB under it.
+    start, end = spans[0]
+    assert np.percentile(music[(start + end) // 2 : end], 25) > 0.3 * normal, (start, end)
+    # The other answers ("Repeating everything.", "This is ...") are spoken over ducked music
+    # (duck_volume 30 % on mpv's cubic scale is about -31 dB).
+    for start, end in spans[1:]:
+        assert np.percentile(music[start:end], 25) < 0.05 * normal, (start, end)
