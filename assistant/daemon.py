@@ -61,10 +61,12 @@ WAKE_EARCON_WAIT_S = 0.35
 """The wake earcon sounds only once this much audio after the wake phrase held no speech: a
 command said in the same breath has been seen to start by then (the endpointer needs ~0.12 s
 of it), and nobody is beeped at mid-sentence."""
+EARCON_SOUND_S = 0.4
+"""How long after the wake earcon is started the microphone hears it: the tone's 0.16 s
+through the output's and the input's buffers. An owner answering the tone starts later."""
 EARCON_ECHO_S = 0.6
-"""How long after an earcon starts its sound may still reach the microphone: the wake tone's
-0.16 s, the output's and the input's buffers, the room's echo. Speech that ends within it was
-the earcon, never a command."""
+"""...and until when its echo in the room may still be heard. "Speech" that started within
+the sound and was over within the echo was the earcon, never a command."""
 
 ConfirmMode = Literal["earcon", "none", "speech"]
 
@@ -175,8 +177,8 @@ class Daemon:
         self._heard_speech = False
         self._earcon_due: float | None = None
         """Source time at which the wake earcon sounds unless speech has started by then."""
-        self._echo_until = float("-inf")
-        """Source time until which the microphone may still hear an earcon played."""
+        self._earcon_at = float("-inf")
+        """Source time at which the wake earcon was played."""
         self._heard_until = 0.0
         """Source time of the end of the latest chunk from the microphone."""
         self._idle_batch: list[AudioChunk] = []
@@ -323,7 +325,7 @@ class Daemon:
             if isinstance(found, SpeechStarted):
                 self._heard_speech = True
             elif isinstance(found, Utterance):
-                if found.end <= self._echo_until:
+                if self._is_earcon(found):
                     logger.info("daemon: ignored the earcon's own sound on the microphone")
                     self._heard_speech = False
                     continue
@@ -343,7 +345,12 @@ class Daemon:
             self._earcon_due = None
             self._speech.earcon("wake")
             # Played now, so heard from the newest audio on, however far the replay has got.
-            self._echo_until = self._heard_until + EARCON_ECHO_S
+            self._earcon_at = self._heard_until
+
+    def _is_earcon(self, utterance: Utterance) -> bool:
+        """The microphone heard the wake earcon itself."""
+        began = utterance.start - self._earcon_at
+        return began <= EARCON_SOUND_S and utterance.end - self._earcon_at <= EARCON_ECHO_S
 
     def start_listening(self, timeout_s: float, after: str = "the wake word") -> None:
         """Listen for one command (after the wake word, for a follow-up, or push-to-talk);

@@ -26,6 +26,7 @@ from assistant.audio.endpoint import Endpointer, SpeechStarted, Utterance
 from assistant.control import ControlRequest, PendingRequest
 from assistant.daemon import (
     EARCON_ECHO_S,
+    EARCON_SOUND_S,
     NO_SPEECH_TIMEOUT_S,
     WAKE_EARCON_WAIT_S,
     AudioIn,
@@ -298,12 +299,22 @@ def test_the_wake_earcons_own_sound_is_never_taken_for_the_command(loop: Loop) -
     assert loop.recognizer.accepted == []
     assert loop.daemon.status()["last"] is None
     # The owner's command after it is heard as ever.
-    loop.quiet(EARCON_ECHO_S)
+    loop.quiet(EARCON_ECHO_S + EARCON_SOUND_S)
     loop.recognizer.next.clear()
     loop.say("what's playing")
     assert loop.settled() is State.SPEAKING
     assert loop.voice.said == ["Nothing is playing."]
     assert len(loop.recognizer.accepted) == 1  # the command, and only it, was recognised
+
+
+def test_a_quick_command_answering_the_wake_earcon_is_heard(loop: Loop) -> None:
+    loop.chunk(WAKE)
+    loop.quiet(WAKE_EARCON_WAIT_S + 0.05)
+    assert loop.settled() is State.LISTENING and loop.voice.earcons == ["wake"]
+    loop.quiet(EARCON_SOUND_S + 0.05)  # the owner heard the tone and answers it
+    loop.say("what's playing")  # over before the tone's echo would be
+    assert loop.settled() is State.SPEAKING
+    assert loop.voice.said == ["Nothing is playing."]
 
 
 def test_a_command_is_heard_understood_answered_and_the_music_comes_back(loop: Loop) -> None:
