@@ -121,6 +121,7 @@ class Matcher:
         # walking them.
         self._starts = [_first_words(s.pattern) for s in intents.sentences]
         self._needs = [_needed_words(s.pattern) for s in intents.sentences]
+        self._openers = _alt_openers(intents)
         self._near_commands = NearCommands(intents)
 
     def match(self, text: str) -> IntentResult | None:
@@ -132,7 +133,9 @@ class Matcher:
         plain_tokens = normalize(plain).split() if plain is not None else []
         if plain_tokens:
             readings.add(self._strip_skip_words(plain_tokens))
-        walks = [_Walk(reading, self.intents.lists) for reading in readings if reading]
+        walks = [
+            _Walk(reading, self.intents.lists, self._openers) for reading in readings if reading
+        ]
         parses = [
             (sentence, literal, captures)
             for walk in walks
@@ -385,6 +388,35 @@ def _firsts(node: Node) -> tuple[frozenset[str] | None, bool]:
     return frozenset(found), True
 
 
+Openers = Mapping[int, tuple[tuple[Node, frozenset[str] | None], ...]]
+"""By id of each Alt of the templates and slot lists: its options, each with the words a
+match of it begins with (None: it may begin with any word, or match none)."""
+
+
+def _alt_openers(intents: IntentSet) -> Openers:
+    openers: dict[int, tuple[tuple[Node, frozenset[str] | None], ...]] = {}
+
+    def visit(node: Node) -> None:
+        if isinstance(node, Alt) and id(node) not in openers:
+            firsts = [_firsts(option) for option in node.options]
+            openers[id(node)] = tuple(
+                (option, None if empty else words)
+                for option, (words, empty) in zip(node.options, firsts, strict=True)
+            )
+            for option in node.options:
+                visit(option)
+        elif isinstance(node, Seq):
+            for item in node.items:
+                visit(item)
+
+    for sentence in intents.sentences:
+        visit(sentence.pattern)
+    for slot in intents.lists.values():
+        for value in slot.values:
+            visit(value.pattern)
+    return openers
+
+
 def _needed_words(node: Node) -> frozenset[str]:
     """The words every match of `node` holds (a slot's words are not counted on)."""
     if isinstance(node, Word):
@@ -413,8 +445,11 @@ class _Walk:
     remembered: the same pieces (<play>, <song>, a {slot}) begin most templates.
     """
 
-    def __init__(self, tokens: tuple[str, ...], lists: Mapping[str, SlotList]) -> None:
+    def __init__(
+        self, tokens: tuple[str, ...], lists: Mapping[str, SlotList], openers: Openers
+    ) -> None:
         self.tokens = tokens
+        self.openers = openers
         self.words = frozenset(tokens)
         self.lists = lists
         self._memo: dict[tuple[int, int], tuple[Step, ...]] = {}
@@ -440,8 +475,11 @@ class _Walk:
         elif isinstance(node, Seq):
             yield from self.seq(node.items, 0, pos)
         elif isinstance(node, Alt):
-            for option in node.options:
-                yield from self.node(option, pos)
+            # Only the options that can begin with the word here are tried.
+            word = tokens[pos] if pos < len(tokens) else None
+            for option, opens in self.openers[id(node)]:
+                if opens is None or word in opens:
+                    yield from self.node(option, pos)
         elif isinstance(node, SlotRef):
             yield from self.slot(self.lists[node.name], pos)
 
