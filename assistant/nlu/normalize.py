@@ -59,6 +59,7 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@functools.lru_cache(maxsize=4096)  # the same words are looked up in every kind of name
 def normalize(text: str) -> str:
     """The canonical word form: lowercase ascii words, numbers as words, single spelled
     letters joined ("r e m" and "R.E.M." -> "rem"), "&", "+" and "n'" as "and"."""
