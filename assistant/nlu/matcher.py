@@ -127,12 +127,14 @@ class Matcher:
     def match(self, text: str) -> IntentResult | None:
         """The best reading of `text`, or None when it is not a command we understand."""
         tokens = normalize(text).split()
-        readings = {tuple(tokens), self._strip_skip_words(tokens)}
+        # In a fixed order (not a set's, which changes with each process's string hashes):
+        # among equally good readings the first wins.
+        readings = dict.fromkeys([self._strip_skip_words(tokens), tuple(tokens)])
         # "fleetwood mac's rumours" is also read as "fleetwood mac rumours".
         plain = without_possessives(text)
         plain_tokens = normalize(plain).split() if plain is not None else []
         if plain_tokens:
-            readings.add(self._strip_skip_words(plain_tokens))
+            readings[self._strip_skip_words(plain_tokens)] = None
         walks = [
             _Walk(reading, self.intents.lists, self._openers) for reading in readings if reading
         ]
