@@ -71,34 +71,28 @@ class NearCommands:
         not a mishearing of "turn it off", it is a sentence the templates lack."""
         if all(word in self._vocabulary for word in tokens):
             return None
-        # As said, then with a number said standing in for a number slot.
-        words = list(tokens)
-        found: set[_Command] = set()
-        number: tuple[int | None, int | None] = (None, None)
-        for said, amounts in ((words, number), _number_out(words)):
-            found = self._nearest(_key(said))
+        # As said; else with a number said, or a length of time, standing in for a number
+        # slot of that kind ("raise the volume of seventy percent" is no sleep timer).
+        for said, number in [(list(tokens), None), *_numbers_out(list(tokens))]:
+            found = self._nearest(_key(said), number)
             if found:
-                number = amounts
                 break
+        else:
+            return None
         if len(found) != 1:
-            return None  # nothing near, or several commands as near: no one reading to offer
+            return None  # several commands as near: no one reading to offer
         command = found.pop()
         slots: dict[str, SlotValue] = {}
         for name, value in command.slots:
-            if isinstance(value, _NumberSlot):
-                amount = number[1] if value.list.duration else number[0]
-                if amount is None or not (
-                    value.list.duration or value.list.low <= amount <= value.list.high
-                ):
-                    return None
-                slots[name] = amount
-            else:
+            if not isinstance(value, _NumberSlot):
                 slots[name] = value
+            elif number is not None:  # always, by _takes
+                slots[name] = number.value
         return IntentResult(intent=command.intent, slots=slots, confidence=CONFIDENCE, text=text)
 
-    def _nearest(self, key: str) -> set[_Command]:
-        """The commands of the nearest sentences, by phones apart ("stock shuffling" is one
-        from "stop shuffling", two from "start shuffling")."""
+    def _nearest(self, key: str, number: _Number | None) -> set[_Command]:
+        """The commands of the nearest sentences that take `number` (or none), by phones
+        apart ("stock shuffling" is one from "stop shuffling", two from "start shuffling")."""
         if len(key) < MIN_PHONES:
             return set()
         nearest: dict[int, set[_Command]] = {}
@@ -106,8 +100,9 @@ class NearCommands:
             key, self._keys, scorer=fuzz.ratio, score_cutoff=NEAR_RATIO, limit=10
         ):
             apart = Levenshtein.distance(key, other)
-            if apart <= NEAR_PHONES:
-                nearest.setdefault(apart, set()).update(self._commands[position])
+            taken = {c for c in self._commands[position] if _takes(c, number)}
+            if apart <= NEAR_PHONES and taken:
+                nearest.setdefault(apart, set()).update(taken)
         return nearest[min(nearest)] if nearest else set()
 
 
@@ -123,18 +118,49 @@ def _key(words: Sequence[str]) -> str:
     return "".join(NUMBER if w == NUMBER else say.word(w) for w in words)
 
 
-def _number_out(tokens: list[str]) -> tuple[list[str], tuple[int | None, int | None]]:
-    """The words with the longest run that is a number or a length of time as NUMBER, and
-    that run read as a number and as minutes (either may be None)."""
+@dataclass(frozen=True)
+class _Number:
+    """A number said, as a number or as a length of time in minutes."""
+
+    value: int
+    duration: bool
+
+
+def _takes(command: _Command, number: _Number | None) -> bool:
+    """Whether the command has a number slot exactly when a number was taken out, of its
+    kind and range."""
+    slots = [value for _, value in command.slots if isinstance(value, _NumberSlot)]
+    if number is None or not slots:
+        return number is None and not slots
+    slot = slots[0].list
+    if slot.duration or number.duration:
+        return slot.duration == number.duration
+    return slot.low <= number.value <= slot.high
+
+
+def _numbers_out(tokens: list[str]) -> list[tuple[list[str], _Number]]:
+    """The words with their longest run that is a number as NUMBER, and with their longest
+    run that is a length of time as NUMBER (each when there is one)."""
+    out = []
+    for duration in (False, True):
+        run = _longest_run(tokens, duration)
+        if run is not None:
+            start, end, value = run
+            out.append(([*tokens[:start], NUMBER, *tokens[end:]], _Number(value, duration)))
+    return out
+
+
+def _longest_run(tokens: list[str], duration: bool) -> tuple[int, int, int] | None:
+    parse = parse_duration if duration else parse_number
     for size in range(min(_MAX_NUMBER_WORDS, len(tokens)), 0, -1):
         for start in range(len(tokens) - size + 1):
             run = tokens[start : start + size]
-            if run in (["a"], ["an"]):
-                continue  # "turn it up a bit": an article, not "one"
-            number, minutes = parse_number(run), parse_duration(run)
-            if number is not None or minutes is not None:
-                return [*tokens[:start], NUMBER, *tokens[start + size :]], (number, minutes)
-    return list(tokens), (None, None)
+            if run in (["a"], ["an"]) or run[0] in ("for", "of", "more"):
+                continue  # "turn it up a bit": an article; "for ten minutes": not the time
+            value = parse(run)
+            if value is not None:
+                return start, start + size, value
+    return None
 
 
 Saying = tuple[tuple[str, ...], dict[str, SlotValue | _NumberSlot]]

@@ -383,6 +383,8 @@ def test_sentences_that_are_not_commands_do_nothing(matcher: Matcher, text: str)
         # A number said stands in for the template's number slot.
         ("set the volume tomb 40", "SetVolume", {"level": 40}),
         ("sleep time for an hour", "SleepTimer", {"minutes": 60}),
+        # A number stands in only for a number slot of its kind: a level, not a sleep timer.
+        ("lower the volume of twenty percent", "SetVolume", {"level": 20}),
     ],
 )
 def test_a_command_a_word_off_in_sound_is_asked_about(
