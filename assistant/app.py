@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import control, doctor, models, private_dirs
-from assistant.asr.base import Recognizer
+from assistant.asr.base import Recognizer, WakeDetector
 from assistant.asr.engines import make_recognizer, with_second_opinion
 from assistant.audio.endpoint import Endpointer
 from assistant.audio.microphone import MicrophoneSource
@@ -406,6 +406,20 @@ def build_endpointer(config: Config) -> Endpointer:
     )
 
 
+def build_wake(config: Config) -> WakeDetector | None:
+    """The wake phrase detector wake.engine names (None for push-to-talk only)."""
+    wake = config.wake
+    if wake.mode == "none":
+        return None
+    if wake.chosen_engine == "micro":
+        from assistant.asr.micro_wake import MicroWakeDetector
+
+        return MicroWakeDetector(phrase=wake.phrase, threshold=wake.micro_threshold)
+    from assistant.asr.wake import KeyphraseWakeDetector
+
+    return KeyphraseWakeDetector(phrase=wake.phrase, threshold=wake.threshold)
+
+
 def build_microphone(config: Config) -> MicrophoneSource:
     audio = config.audio
     return MicrophoneSource(
@@ -492,7 +506,6 @@ def build_voice(config: Config, clips: ClipPlayer, on_event: SpeechEventSink) ->
 def run_daemon(config_path: Path | None) -> int:
     """`assistant run`: the always-on assistant until SIGTERM/SIGINT or `assistant ctl stop`;
     SIGHUP reloads the config and rescans the library."""
-    from assistant.asr.wake import KeyphraseWakeDetector
     from assistant.daemon import AudioFeed, Daemon
     from assistant.native_heap import fix_mmap_threshold
     from assistant.player.mpv_engine import MpvClipPlayer
@@ -503,9 +516,7 @@ def run_daemon(config_path: Path | None) -> int:
     with contextlib.ExitStack() as stack:
         core = stack.enter_context(open_core(config))
         recognizer = build_recognizer(config, core.matcher)
-        wake = None
-        if config.wake.mode == "phrase":
-            wake = KeyphraseWakeDetector(phrase=config.wake.phrase, threshold=config.wake.threshold)
+        wake = build_wake(config)
         clips = MpvClipPlayer(
             audio_output=config.player.audio_output, audio_device=config.player.audio_device
         )

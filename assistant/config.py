@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import yaml
 
+from assistant.asr.micro_wake import MICRO_PHRASES, micro_model
 from assistant.errors import ConfigError
 from assistant.nlu.normalize import normalize
 
@@ -183,9 +184,36 @@ class VadConfig:
 class WakeConfig:
     mode: Literal["phrase", "none"] = "phrase"
     """phrase: listen for the wake phrase; none: push-to-talk only (assistant ctl listen)."""
+    engine: Literal["auto", "pocketsphinx", "micro"] = "auto"
+    """pocketsphinx: keyphrase spotting, any phrase it can pronounce; micro: microWakeWord,
+    a neural model per phrase (one of MICRO_PHRASES); auto: micro when the phrase has a model."""
     phrase: str = "hey speaker"
     threshold: float = field(default=1e-40, metadata=_range(0.0, 1.0))
-    """Keyword detection threshold; lower wakes more easily."""
+    """pocketsphinx's keyphrase threshold; lower wakes more easily."""
+    micro_threshold: float | None = field(default=None, metadata=_range(0.0, 1.0))
+    """microWakeWord's probability cutoff; higher wakes less often. Empty: the model's own."""
+
+    @property
+    def chosen_engine(self) -> Literal["pocketsphinx", "micro"]:
+        """The engine `engine` stands for with this phrase."""
+        if self.engine == "auto":
+            return "micro" if micro_model(self.phrase) is not None else "pocketsphinx"
+        return self.engine
+
+
+def _check_wake(value: WakeConfig, node: yaml.Node, path: str) -> list[str]:
+    """micro can only hear the phrases it has a model for."""
+    if value.engine != "micro" or micro_model(value.phrase) is not None:
+        return []
+    keys = {k.value: v for k, v in node.value} if isinstance(node, yaml.MappingNode) else {}
+    where = keys.get("phrase", keys.get("engine", node))
+    close = difflib.get_close_matches(value.phrase.lower(), MICRO_PHRASES, n=1, cutoff=0.5)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return [
+        f"{_where(where, f'{path}.phrase')}: wake.engine micro has no model for "
+        f"{value.phrase!r}{hint}: say one of {', '.join(MICRO_PHRASES)}, "
+        "or set wake.engine: pocketsphinx"
+    ]
 
 
 @dataclass(frozen=True)
@@ -272,7 +300,7 @@ class Config:
     speech: SpeechConfig = SpeechConfig()
     audio: AudioConfig = AudioConfig()
     vad: VadConfig = VadConfig()
-    wake: WakeConfig = WakeConfig()
+    wake: WakeConfig = field(default=WakeConfig(), metadata={"check": _check_wake})
     asr: AsrConfig = AsrConfig()
     nlu: NluConfig = NluConfig()
     daemon: DaemonConfig = DaemonConfig()

@@ -63,6 +63,7 @@ def run(config_path: Path | None, *, print_line: Callable[[str], None] = print) 
         ("speech", check_speech, False),
         ("microphone", check_microphone, False),
         ("recogniser", check_recogniser, True),
+        ("wake", check_wake, True),
         ("second opinion", check_second_opinion, True),
         ("state dir", check_state_dir, True),
         ("catalogue", check_catalogue, True),
@@ -222,6 +223,23 @@ def check_recogniser(config: Config) -> Iterable[Finding]:
         return
     why = f" (asr.engine auto: {vosk_model_problem(model)})" if engine == "auto" else ""
     yield Finding("recogniser", Level.OK, f"pocketsphinx with its embedded model{why}")
+
+
+def check_wake(config: Config) -> Iterable[Finding]:
+    """The wake engine wake.engine chooses loads, with its phrase."""
+    from assistant.app import build_wake
+
+    if config.wake.mode == "none":
+        yield Finding("wake", Level.OK, "off (wake.mode: none): push-to-talk only")
+        return
+    try:
+        detector = build_wake(config)
+    except EngineError as exc:
+        yield Finding("wake", Level.FAIL, f"wake.engine {config.wake.chosen_engine}: {exc}")
+        return
+    name = detector.name if detector is not None else "none"
+    why = f" (wake.engine auto, for {config.wake.phrase!r})" if config.wake.engine == "auto" else ""
+    yield Finding("wake", Level.OK, f"{name}{why}")
 
 
 def check_second_opinion(config: Config) -> Iterable[Finding]:

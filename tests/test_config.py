@@ -139,3 +139,34 @@ def test_one_name_for_two_concepts_is_an_error(tmp_path: Path) -> None:
     assert "line 3: concepts[1]: 'car songs' already names concepts[0] (Car Songs)" in str(
         err.value
     )
+
+
+def test_wake_engine_micro_needs_a_bundled_phrase(tmp_path: Path) -> None:
+    text = "wake:\n  engine: micro\n  threshold: 1.0e-30\n  phrase: hey jarvs\n"
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, source=tmp_path / "c.yaml")
+    message = str(err.value)
+    assert "line 4: wake.phrase: wake.engine micro has no model for 'hey jarvs'" in message
+    assert "(did you mean 'hey jarvis'?)" in message
+    assert "okay nabu, hey jarvis, hey mycroft, alexa" in message
+
+
+def test_wake_engine_auto_follows_the_phrase(tmp_path: Path) -> None:
+    def engine(text: str) -> str:
+        return parse_config(text, source=tmp_path / "c.yaml").wake.chosen_engine
+
+    # A config written before wake.engine existed keeps its keyphrase spotter.
+    assert engine("wake:\n  phrase: hey speaker\n  threshold: 1.0e-30\n") == "pocketsphinx"
+    assert engine("wake:\n  phrase: Hey Jarvis\n") == "micro"
+    assert engine("wake:\n  engine: pocketsphinx\n  phrase: hey jarvis\n") == "pocketsphinx"
+    config = parse_config(
+        "wake:\n  phrase: alexa\n  micro_threshold: 0.9\n", source=tmp_path / "c.yaml"
+    )
+    assert config.wake.micro_threshold == 0.9
+
+
+def test_wake_micro_threshold_is_a_probability(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"line 2: wake.micro_threshold: must be 0.0..1.0, got 5"):
+        parse_config("wake:\n  micro_threshold: 5\n", source=tmp_path / "c.yaml")
+    with pytest.raises(ConfigError, match=r"wake.engine: must be one of auto, pocketsphinx, micro"):
+        parse_config("wake:\n  engine: snowboy\n", source=tmp_path / "c.yaml")

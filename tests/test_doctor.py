@@ -21,6 +21,7 @@ CHECKS = [
     "speech",
     "microphone",
     "recogniser",
+    "wake",
     "second opinion",
     "state dir",
     "catalogue",
@@ -285,3 +286,19 @@ def test_the_bundled_whisper_model_is_found(tmp_path: Path) -> None:
     doctor.run(config, print_line=lines.append)
     found = next(line for line in lines if " second opinion: " in line)
     assert found.startswith("OK   second opinion: doubtful commands are checked by whisper")
+
+
+@pytest.mark.parametrize(
+    ("wake", "says"),
+    [("phrase: hey speaker", "pocketsphinx keyphrase 'hey speaker' (threshold 1e-40) "
+      "(wake.engine auto, for 'hey speaker')"),
+     ("phrase: Hey Jarvis\n  micro_threshold: 0.9",
+      "microWakeWord 'hey jarvis' (threshold 0.9) (wake.engine auto, for 'Hey Jarvis')"),
+     ("engine: micro\n  phrase: alexa", "microWakeWord 'alexa' (threshold 0.9)"),
+     ("mode: none", "off (wake.mode: none): push-to-talk only")],
+)  # fmt: skip
+def test_the_wake_engine_is_named(tmp_path: Path, wake: str, says: str) -> None:
+    config = write_config(tmp_path, f"state_dir: {tmp_path / 's'}\nwake:\n  {wake}\n")
+    lines: list[str] = []
+    doctor.run(config, print_line=lines.append)
+    assert f"OK   wake: {says}" in lines, lines

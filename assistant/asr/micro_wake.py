@@ -1,0 +1,148 @@
+"""The wake phrase by microWakeWord: a small neural model per phrase (pymicro-wakeword's bundled
+"okay nabu", "hey jarvis", "hey mycroft", "alexa"). The only module importing pymicro_wakeword
+and pymicro_features.
+
+Each 30 ms of audio gives the model's probability that the phrase has just been said; the mean
+of the last few is compared with a cutoff. bench/bench_wake.py measures hits and false wakes
+per phrase and cutoff beside the pocketsphinx keyphrase spotter.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from assistant.asr.base import WakeEvent
+from assistant.asr.pcm import PcmAdapter
+from assistant.audio.base import AudioChunk
+from assistant.errors import EngineError
+
+logger = logging.getLogger(__name__)
+
+RATE = 16000
+_STEP = RATE // 100  # the feature frontend takes 10 ms at a time
+
+MICRO_PHRASES: dict[str, str] = {
+    "okay nabu": "okay_nabu",
+    "hey jarvis": "hey_jarvis",
+    "hey mycroft": "hey_mycroft",
+    "alexa": "alexa",
+}
+"""The phrases with a bundled model (as `wake.phrase` says them) and the model's name."""
+
+FIRE_LAG_S = 0.1
+"""How long after the phrase ended the model fires, typically (bench/bench_wake_delay.py:
+0-0.15 s for "hey mycroft" and "hey jarvis" on piper's voices). The reported phrase end is this
+much before the firing: a command in the same breath is decoded from there, and starting a
+little early (into the phrase's last sound) loses nothing, while starting late cuts a word."""
+
+
+def micro_model(phrase: str) -> str | None:
+    """The bundled model for `phrase` (any case and spacing), or None."""
+    return MICRO_PHRASES.get(" ".join(phrase.lower().split()))
+
+
+class MicroProbabilities:
+    """The model's smoothed probability, one per 30 ms step, for a continuous 16 kHz stream."""
+
+    def __init__(self, model: str) -> None:
+        try:
+            from pymicro_features import MicroFrontend
+            from pymicro_wakeword import MicroWakeWord, Model
+        except ImportError as exc:
+            raise EngineError(
+                f"pymicro-wakeword is not usable ({exc}): "
+                "install it with `pip install pymicro-wakeword`"
+            ) from exc
+        self._model: Any = MicroWakeWord.from_builtin(Model(model))
+        self._frontend: Any = MicroFrontend()
+        self.default_cutoff = float(self._model.probability_cutoff)
+        """The cutoff the model ships with."""
+        self._pending = b""
+        self._stride = int(self._model.stride)
+        self._features = 0
+
+    def process(self, pcm: bytes) -> Iterator[tuple[int, float]]:
+        """Feed 16 kHz mono int16; each new probability with the bytes of `pcm` left after
+        the audio it covers (0: it ends with `pcm`)."""
+        audio = self._pending + pcm
+        done = 0
+        while done + 2 * _STEP <= len(audio):
+            result = self._frontend.process_samples(audio[done : done + 2 * _STEP])
+            done += 2 * result.samples_read
+            if not result.features:
+                continue
+            probability = self._model.process_streaming_prob(_as_features(result.features))
+            self._features += 1
+            # The model answers once per stride of features (3: 30 ms); in between it says 0.
+            if probability is not None and self._features % self._stride == 0:
+                yield len(audio) - done, float(probability)
+        self._pending = audio[done:]
+
+    def reset(self) -> None:
+        self._pending = b""
+        self._features = 0
+        self._frontend.reset()
+        self._model.reset()  # reloads the model: its recurrent state is otherwise kept
+
+
+def _as_features(values: list[float]) -> Any:
+    return np.array(values, dtype=np.float32).reshape((1, 1, len(values)))
+
+
+class MicroWakeDetector:
+    """WakeDetector for the phrases in MICRO_PHRASES."""
+
+    def __init__(self, *, phrase: str = "hey mycroft", threshold: float | None = None) -> None:
+        """`threshold` is the probability cutoff, 0..1: higher wakes less often (None: the
+        model's own)."""
+        model = micro_model(phrase)
+        if model is None:
+            raise EngineError(
+                f"microWakeWord has no model for {phrase!r}: one of {', '.join(MICRO_PHRASES)}"
+            )
+        self.phrase = " ".join(phrase.lower().split())
+        self._probabilities = MicroProbabilities(model)
+        self.threshold = self._probabilities.default_cutoff if threshold is None else threshold
+        self._adapter = PcmAdapter(rate=RATE)
+        self._above = False
+        logger.info("wake: %s", self.name)
+
+    @property
+    def name(self) -> str:
+        return f"microWakeWord {self.phrase!r} (threshold {self.threshold:g})"
+
+    def process(self, chunk: AudioChunk) -> WakeEvent | None:
+        if not any(chunk.samples):
+            # Exact digital silence (a muted or idle virtual device) holds no phrase: not run.
+            # (Fed to the model it would be harmless: the adapter's dither is a quiet room.)
+            return None
+        pcm = self._adapter.convert(chunk)
+        when = chunk.timestamp + chunk.seconds
+        found: WakeEvent | None = None
+        for left, probability in self._probabilities.process(pcm):
+            # Once per rise above the cutoff: the mean stays high for a few steps after.
+            rose = probability > self.threshold and not self._above
+            self._above = probability > self.threshold
+            if rose and found is None:
+                fired = when - left / (2 * RATE)
+                found = WakeEvent(
+                    when=when, score=probability, phrase_end=max(fired - FIRE_LAG_S, 0.0)
+                )
+        if found is not None:
+            logger.info(
+                "wake: heard %r ending at %.2f s, at %.2f s (probability %.3f)",
+                self.phrase,
+                found.phrase_end,
+                when,
+                found.score,
+            )
+        return found
+
+    def reset(self) -> None:
+        self._probabilities.reset()
+        self._adapter.flush()
+        self._above = False
