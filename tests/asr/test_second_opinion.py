@@ -79,6 +79,18 @@ def test_disagreement_leaves_the_doubt() -> None:
     assert heard(Scripted(), Listener(""), "shuffle off", 0.6).confidence == 0.6
 
 
+def test_talk_the_commands_do_not_explain_is_rejected() -> None:
+    # Measured: after a false wake, talk read by the grammar as a command at 0.93.
+    talk = heard(Scripted(), Listener("The next bus leaves at half past four."),
+                 "next one please", 0.93)  # fmt: skip
+    assert talk.alternatives == () and talk.rejected == "next one please"
+    # A command whisper garbles is not talk: as long as the reading, or alike, it stays.
+    assert heard(Scripted(), Listener("For us."), "pause", 0.57).confidence == 0.57
+    assert heard(Scripted(), Listener("Place a music."), "play some music", 0.9).text
+    assert heard(Scripted(), Listener("Play something by Fleetwood Matt, please."),
+                 "play something by fleetwood mac", 0.6).text  # fmt: skip
+
+
 def test_a_sentence_too_doubtful_to_save_is_not_asked_about() -> None:
     listener = Listener("play queen")
     assert heard(Scripted(), listener, "play queen", 0.1).confidence == 0.1
