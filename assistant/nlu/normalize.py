@@ -215,6 +215,7 @@ _VARIANT_WORDS = {"wanna": "want to", "gonna": "goin to", "gotta": "got to", "o"
 _DROPPED_G = re.compile(r"(?<=\w\w)ing$")
 
 
+@functools.lru_cache(maxsize=4096)  # asked of every name a lookup comes near
 def fold_variants(words: str) -> str:
     """Canonical words with spoken variants folded: "wanna be startin somethin" and
     "want to be starting something" both give "want to be startin somethin"."""
