@@ -2,8 +2,9 @@
 
 Prints, for our EntityIndex and for a naive baseline (rapidfuzz `process.extractOne` with
 WRatio over every raw name, measured in the same run): top-1 accuracy on names garbled the
-way speech recognition garbles them, wrong answers on names that are not in the library, and
-p50/p95 lookup time. Then whole commands (`Matcher.match("play ...")`, names in the library
+way speech recognition garbles them, names that are not in the library taken for another
+(wrong, acted on) or offered as a question ("Did you mean ...?", asked), and p50/p95 lookup
+time. Then whole commands (`Matcher.match("play ...")`, names in the library
 and not) by this tree and, in the same run, by the baseline commit's matcher (exported with
 `git archive` to bench/out/baseline-<commit>/, each tree in its own worker process): index
 build time, memory, p50/p95, and how many answers differ from the baseline's.
@@ -137,25 +138,33 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+ASKED = "?"
+"""Put before a lookup's answer that the matcher would ask about ("Did you mean ...?")."""
+
+
 def measure(
     lookup: Callable[[str], str | None], queries: list[tuple[str, str | None]]
-) -> tuple[float, float, float, float]:
-    """(top-1 accuracy on present names, wrong rate on absent names, p50 ms, p95 ms)."""
-    right = present = wrong_absent = absent = 0
+) -> tuple[float, float, float, float, float]:
+    """(top-1 accuracy on present names, asked or not, wrong rate on absent names (taken
+    as sure), asked rate on absent names, p50 ms, p95 ms)."""
+    right = present = wrong_absent = asked_absent = absent = 0
     times = []
     for query, truth in queries:
         start = time.perf_counter()
         answer = lookup(query)
         times.append((time.perf_counter() - start) * 1000)
+        asked = answer is not None and answer.startswith(ASKED)
         if truth is None:
             absent += 1
-            wrong_absent += answer is not None
+            wrong_absent += answer is not None and not asked
+            asked_absent += asked
         else:
             present += 1
-            right += answer == truth
+            right += answer in (truth, ASKED + truth)
     return (
         right / present,
         wrong_absent / max(absent, 1),
+        asked_absent / max(absent, 1),
         percentile(times, 0.5),
         percentile(times, 0.95),
     )
@@ -262,7 +271,9 @@ def main() -> None:
 
         def lookup(q: str) -> str | None:
             found = index.lookup(q, limit=8)
-            return found[0].entity.value if found and found[0].score >= ACCEPT else None
+            if not found or found[0].score < ACCEPT:
+                return None
+            return ("" if found[0].sure else ASKED) + found[0].entity.value
 
         return lookup
 
@@ -279,7 +290,8 @@ def main() -> None:
 
     print(f"library: {len(library)} tracks, {len(artists)} artists, {len(titles)} titles\n")
     print(
-        f"{'method':<34}{'top-1':>8}{'wrong on absent':>17}{'p50 ms':>9}{'p95 ms':>9}{'x p95':>7}"
+        f"{'method':<34}{'top-1':>8}{'wrong on absent':>17}{'asked on absent':>17}"
+        f"{'p50 ms':>9}{'p95 ms':>9}{'x p95':>7}"
     )
     rows = []
     for name, make in (("naive extractOne(WRatio)", naive), ("EntityIndex (ours)", ours)):
@@ -289,13 +301,16 @@ def main() -> None:
             results.append((len(subset), measure(make(kind), subset)))
         total = sum(n for n, _ in results)
         acc = sum(n * r[0] for n, r in results) / total
-        wrong = results[0][1][1]
-        p50 = statistics.fmean(r[2] for _, r in results)
-        p95 = max(r[3] for _, r in results)
-        rows.append((name, acc, wrong, p50, p95))
-    base_p95 = rows[0][4]
-    for name, acc, wrong, p50, p95 in rows:
-        print(f"{name:<34}{acc:>8.1%}{wrong:>17.1%}{p50:>9.2f}{p95:>9.2f}{p95 / base_p95:>7.2f}")
+        wrong, asked = results[0][1][1], results[0][1][2]
+        p50 = statistics.fmean(r[3] for _, r in results)
+        p95 = max(r[4] for _, r in results)
+        rows.append((name, acc, wrong, asked, p50, p95))
+    base_p95 = rows[0][5]
+    for name, acc, wrong, asked, p50, p95 in rows:
+        print(
+            f"{name:<34}{acc:>8.1%}{wrong:>17.1%}{asked:>17.1%}"
+            f"{p50:>9.2f}{p95:>9.2f}{p95 / base_p95:>7.2f}"
+        )
 
     # Whole commands: names garbled as above, and names the library does not have, which
     # try every way of reading the words before they are reported not found.
