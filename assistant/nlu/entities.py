@@ -145,9 +145,10 @@ class EntityIndex:
         """The best-matching entities for spoken words, best first, one entry per entity.
 
         Tried in order, each only when the ones before found nothing good: one of the ways
-        the name is said; a near spelling; the same or a near sound; a part of the name.
-        `near=False` leaves out near spellings and sounds (the costly part), for guesses at
-        where a name might be.
+        the name is said; a near spelling; the same or a near sound; a part of the name;
+        last, a near spelling whose whole sound is a word or so off (NEAR_WORDS_RATIO), as
+        a match to ask about (`sure` False). `near=False` leaves out near spellings and
+        sounds (the costly part), for guesses at where a name might be.
         """
         query = normalize(words)
         if not query:
