@@ -35,10 +35,16 @@ class SpellingIndex:
     def __init__(self, keys: Sequence[str]) -> None:
         self.keys = list(keys)
         n = len(self.keys)
-        self._keys = np.array(self.keys, dtype=object)
-        self._lengths = np.fromiter(map(len, self.keys), dtype=np.intp, count=n)
-        self._longest = int(self._lengths.max(initial=0))
-        points = np.frombuffer("".join(self.keys).encode("utf-32-le"), dtype=np.uint32)
+        lengths = np.fromiter(map(len, self.keys), dtype=np.intp, count=n)
+        # Held shortest first: the keys that can reach a cutoff are one run of lengths, and
+        # the letters each must share are the same along a length.
+        self._order = np.argsort(lengths, kind="stable")
+        ordered = [self.keys[i] for i in self._order]
+        self._keys = np.array(ordered, dtype=object)
+        self._lengths = lengths[self._order]
+        longest = int(self._lengths[-1]) if n else 0
+        self._from_length = np.searchsorted(self._lengths, np.arange(longest + 2))
+        points = np.frombuffer("".join(ordered).encode("utf-32-le"), dtype=np.uint32)
         table = np.full(128, _OTHER, dtype=np.int64)
         table[[ord(c) for c in _ALPHABET]] = np.arange(_OTHER)
         columns = np.full(len(points), _OTHER, dtype=np.int64)
@@ -59,20 +65,30 @@ class SpellingIndex:
             return process.extract(
                 words, self.keys, scorer=fuzz.ratio, score_cutoff=score_cutoff, limit=limit
             )
-        shared = np.zeros(len(self.keys), dtype=np.uint8)
+        # The letters a key of each length must share to reach the cutoff (a hair under it:
+        # rapidfuzz's own rounding must never lose a key here). No key can share more than
+        # its own length, nor than the words' (which bounds what is added up below).
+        lengths = np.arange(len(self._from_length) - 1)
+        need = np.ceil((score_cutoff - 1e-6) * (lengths + len(words)) / 200)
+        reachable = np.flatnonzero(need <= np.minimum(lengths, len(words)))
+        if not len(reachable):
+            return []
+        low, high = reachable[0], reachable[-1]
+        start, end = self._from_length[low], self._from_length[high + 1]
+        shared = np.zeros(end - start, dtype=np.uint8)
         for column, count in Counter(_COLUMN.get(c, _OTHER) for c in words).items():
             for j in range(count):
-                shared += self._levels[min(j, _LEVELS - 1), column]
-        # The letters a key of each length must share to reach the cutoff (a hair under it:
-        # rapidfuzz's own rounding must never lose a key here).
-        totals = np.arange(self._longest + 1) + len(words)
-        need = np.ceil((score_cutoff - 1e-6) * totals / 200).clip(0, _MAX_COUNT)
-        possible = np.flatnonzero(shared >= need.astype(np.uint8)[self._lengths])
+                shared += self._levels[min(j, _LEVELS - 1), column, start:end]
+        runs = np.diff(self._from_length[low : high + 2])
+        least = np.repeat(need[low : high + 1].astype(np.uint8), runs)
+        possible = start + np.flatnonzero(shared >= least)
         found = process.extract(
             words,
             self._keys[possible].tolist(),
             scorer=fuzz.ratio,
             score_cutoff=score_cutoff,
-            limit=limit,
+            limit=None,
         )
-        return [(key, score, int(possible[at])) for key, score, at in found]
+        # In key order among equal ratios, as rapidfuzz gives them over all the keys.
+        ranked = [(key, score, int(self._order[possible[at]])) for key, score, at in found]
+        return sorted(ranked, key=lambda r: (-r[1], r[2]))[:limit]
