@@ -177,6 +177,7 @@ _REPEATS = re.compile(r"(.)\1+")
 _PHONETIC_MERGE = str.maketrans({"b": "p", "d": "t", "g": "k", "v": "f", "z": "s", "0": "t"})
 
 
+@functools.lru_cache(maxsize=4096)  # asked again of the same names by each lookup
 def phonetic(words: str) -> str:
     """A sound-alike key of a canonical word string, spaces ignored."""
     joined = "".join(word_sound(word) for word in words.split())
@@ -196,6 +197,7 @@ def word_sound(word: str) -> str:
 _VOWEL_CLASS = str.maketrans("aeiouy", "AEEOOE")
 
 
+@functools.lru_cache(maxsize=4096)
 def vowel_class(word: str) -> str:
     """The class of a word's first vowel sound after its onset (a / e,i,y / o,u): tells
     "moon" from "man", which share a consonant skeleton."""
