@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from assistant.audio.base import AudioChunk
 
@@ -99,6 +99,33 @@ class Recognizer(Protocol):
 
     def set_grammar(self, grammar: Grammar | None) -> None:
         """Constrain recognition to `grammar` (None: free dictation, if the engine can)."""
+        ...
+
+
+@dataclass(frozen=True)
+class SoFar:
+    """What the words heard so far in an utterance are, against the grammar."""
+
+    text: str
+    """The words (the grammar's spelling), "" when nothing was heard that the engine keeps."""
+    complete: bool
+    """A whole sentence of the grammar, as the engine would return it now."""
+    longer: tuple[str, ...] | None
+    """The words that could follow `text` to make a longer sentence, each way to go on in
+    full ("the music", "please"); () when nothing can follow; None when too many to list
+    (a name could follow)."""
+    confidence: float | None = None
+    """0..1 as Hypothesis.confidence, of `text`; None when the engine does not say."""
+
+
+@runtime_checkable
+class HearsSoFar(Protocol):
+    """A Recognizer that can say, before finish(), what the audio accepted so far holds: to end
+    a finished command after a short silence. Engines that cannot say are not this."""
+
+    def so_far(self) -> SoFar | None:
+        """The audio accepted so far, heard as a whole utterance; None when this engine cannot
+        say now (no grammar, no audio). accept() and finish() go on as before."""
         ...
 
 

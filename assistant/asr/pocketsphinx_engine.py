@@ -21,11 +21,12 @@ import logging
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from assistant.asr.base import Grammar, Hypothesis, Transcript
+from assistant.asr.base import Grammar, Hypothesis, SoFar, Transcript
+from assistant.asr.completion import GrammarWalk
 from assistant.asr.fsg import compile_grammar
 from assistant.asr.g2p import pronunciations
 from assistant.asr.grammars import derives
@@ -151,6 +152,9 @@ class PocketsphinxRecognizer:
         self._streaming = False
         self._partial = ""
         self._buffer = bytearray()
+        self._walk: GrammarWalk | None = None
+        self._ahead: _Ahead | None = None
+        """so_far()'s decode, for a finish() with no audio accepted since."""
         self.graph_size: tuple[int, int, int] = (0, 0, 0)
         """States, transitions and null transitions of the active grammar's word graph."""
         self.last_margin: float | None = None
@@ -175,6 +179,7 @@ class PocketsphinxRecognizer:
                 self._decoder.load_dict(str(self._dict_path))
                 self._decoder.add_lm_file(search, str(self._model / "en-us.lm.bin"))
                 self._spelling = {}
+                self._walk = None
             else:
                 self._spelling = self._add_words(grammar.words())
                 self._add_graph(search, grammar)
@@ -197,6 +202,8 @@ class PocketsphinxRecognizer:
         fsg = self._decoder.create_fsg(search, graph.start, graph.final, transitions)
         self._decoder.add_fsg(search, fsg)
         self.graph_size = (graph.states, len(graph.transitions), graph.null_transitions)
+        spelling = self._spelling
+        self._walk = GrammarWalk(graph, spoken=lambda w: spelling.get(w, w))
         logger.info(
             "asr: grammar of %d states, %d transitions (%d null) built in %.2f s",
             *self.graph_size,
@@ -230,10 +237,16 @@ class PocketsphinxRecognizer:
         self._partial = self._words(hyp.hypstr) if hyp is not None else ""
         return self._partial
 
-    def _decode(self, decoder: Any, pcm: bytes) -> Any:
-        """One whole-utterance pass: batch cepstral mean normalisation needs all the audio."""
+    def _decode(self, decoder: Any, pcm: bytes, open_end: list[str] | None = None) -> Any:
+        """One whole-utterance pass: batch cepstral mean normalisation needs all the audio.
+
+        `open_end` gets the best path ending anywhere in the grammar, not only at the end of
+        a sentence (the search's partial hypothesis, before the utterance is closed)."""
         decoder.start_utt()
         decoder.process_raw(pcm, False, True)
+        if open_end is not None:
+            partial = decoder.hyp()
+            open_end.append(self._words(partial.hypstr) if partial is not None else "")
         decoder.end_utt()
         return decoder.hyp()
 
@@ -244,17 +257,46 @@ class PocketsphinxRecognizer:
         if not self._in_utterance:
             return Transcript(())
         pcm = bytes(self._buffer) + self._adapter.flush()
+        ahead, self._ahead = self._ahead, None
         self._buffer.clear()
         self._in_utterance = False
-        self.last_margin = None
-        self.last_word_margin = None
         self._partial = ""
         if self._streaming:
             self._decoder.end_utt()
             self._streaming = False
+        if ahead is not None and ahead.pcm_bytes == len(pcm):
+            self.last_margin, self.last_word_margin = ahead.margin, ahead.word_margin
+            return ahead.transcript
+        return self._transcribe(pcm)
+
+    def so_far(self) -> SoFar | None:
+        """The audio accepted so far, decoded exactly as finish() would (phone loop and worst
+        word included): the decode is kept, and a finish() with no audio accepted since
+        returns it without decoding again."""
+        if self._walk is None or not self._in_utterance or self._streaming:
+            return None  # streaming: the decoder is inside the utterance already
+        pcm_bytes = len(self._buffer)
+        if self._ahead is None or self._ahead.pcm_bytes != pcm_bytes:
+            open_end: list[str] = []
+            transcript = self._transcribe(bytes(self._buffer), open_end)
+            self._ahead = _Ahead(pcm_bytes, transcript, self.last_margin, self.last_word_margin,
+                                 open_end[0] if open_end else "")  # fmt: skip
+        ahead = self._ahead
+        text = ahead.transcript.text
+        if not text or ahead.open_end != text:
+            # The best path overall stops inside a sentence ("set the volume to"): the search
+            # forced the audio into a whole one ("set the volume at two"). Not finished.
+            return SoFar(text=text or ahead.transcript.rejected, complete=False, longer=None)
+        return replace(self._walk.after(text.split()), confidence=ahead.transcript.confidence)
+
+    def _transcribe(self, pcm: bytes, open_end: list[str] | None = None) -> Transcript:
+        """One utterance's transcript from all its audio (sets last_margin, last_word_margin);
+        `open_end` as for _decode."""
+        self.last_margin = None
+        self.last_word_margin = None
         if len(pcm) < RATE // 10:  # under 50 ms: nothing to decode
             return Transcript(())
-        hyp = self._decode(self._decoder, pcm)
+        hyp = self._decode(self._decoder, pcm, open_end)
         if self._grammar is None:
             return self._free_transcript(hyp)
         if hyp is None or not hyp.hypstr:
@@ -332,6 +374,18 @@ class PocketsphinxRecognizer:
         if hyp is None or not hyp.hypstr:
             return Transcript(())
         return Transcript((Hypothesis(hyp.hypstr, min(1.0, max(0.0, hyp.prob))),))
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """A decode of the utterance so far, and how much audio it heard."""
+
+    pcm_bytes: int
+    transcript: Transcript
+    margin: float | None
+    word_margin: float | None
+    open_end: str
+    """The best path ending anywhere in the grammar (see _decode)."""
 
 
 def add_words(decoder: Any, words: Mapping[str, str], cmudict: Path) -> None:

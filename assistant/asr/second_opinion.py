@@ -17,7 +17,7 @@ from typing import Protocol
 
 from rapidfuzz import fuzz
 
-from assistant.asr.base import Grammar, Hypothesis, Recognizer, Transcript
+from assistant.asr.base import Grammar, HearsSoFar, Hypothesis, Recognizer, SoFar, Transcript
 from assistant.audio.base import AudioChunk
 from assistant.errors import AssistantError
 
@@ -81,6 +81,11 @@ class SecondOpinion:
 
     def set_grammar(self, grammar: Grammar | None) -> None:
         self._primary.set_grammar(grammar)
+
+    def so_far(self) -> SoFar | None:
+        """The primary's: the second opinion is asked only about the finished utterance, and
+        hears all of it."""
+        return self._primary.so_far() if isinstance(self._primary, HearsSoFar) else None
 
     def finish(self) -> Transcript:
         chunks, self._chunks = self._chunks, []

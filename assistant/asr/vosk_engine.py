@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.asr.base import Grammar, Hypothesis, Transcript
+from assistant.asr.base import Grammar, Hypothesis, SoFar, Transcript
+from assistant.asr.completion import GrammarWalk
 from assistant.asr.grammars import UNKNOWN, derives, phrase_list
 from assistant.asr.pcm import PcmAdapter
 from assistant.audio.base import AudioChunk
@@ -83,6 +84,7 @@ class VoskRecognizer:
         self._alternatives = alternatives
         self._max_sentences = max_sentences
         self._grammar: Grammar | None = None
+        self._walk: GrammarWalk | None = None
         self._phrases: list[str] | None = None
         self._sentences = False
         self._warned: set[str] = set()
@@ -120,6 +122,7 @@ class VoskRecognizer:
             phrases = self._known(validate_phrases(list(plist.phrases)))
             self._sentences = plist.sentences
         self._grammar = grammar
+        self._walk = GrammarWalk.of(grammar) if grammar is not None else None
         self._phrases = phrases
         self._rec = self._new_recognizer()
         self._active = False
@@ -166,6 +169,18 @@ class VoskRecognizer:
             self._pending.append(json.loads(self._rec.Result()))
         partial = json.loads(self._rec.PartialResult()).get("partial", "")
         return str(partial)
+
+    def so_far(self) -> SoFar | None:
+        """vosk decodes as audio comes: what it has so far is its partial result (and the
+        segments it ended itself at pauses)."""
+        if self._walk is None or not self._active:
+            return None
+        said = [_texts(r)[0][0] for r in self._pending if _texts(r)]
+        said.append(str(json.loads(self._rec.PartialResult()).get("partial", "")))
+        words = " ".join(said).split()
+        if not words or UNKNOWN in words:
+            return SoFar(text=" ".join(words), complete=False, longer=None)
+        return self._walk.after(words)
 
     def finish(self) -> Transcript:
         if not self._active:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assistant.asr.base import Grammar
+from assistant.asr.base import Grammar, SoFar
 from assistant.asr.engines import make_recognizer
 from assistant.asr.vosk_engine import VoskRecognizer, load_model, validate_phrases
 from assistant.audio.base import AudioChunk
@@ -104,3 +104,17 @@ def test_engine_choice(model_path: Path, tmp_path: Path) -> None:
     assert auto_present.name.startswith("vosk")
     with pytest.raises(ModelError):
         make_recognizer(AsrConfig(engine="vosk", vosk_model=tmp_path / "none"), None)
+
+
+def test_what_was_heard_so_far_against_the_grammar(model_path: Path, model: Any) -> None:
+    rec = VoskRecognizer(model_path=model_path, model=model, grammar=KOREAN_GRAMMAR)
+    assert rec.so_far() is None  # nothing accepted yet
+    for command in ("음악 재생", "일시 정지"):  # heard right in every run
+        recognise_so_far = rec.accept(AudioChunk(korean(command), RATE))
+        heard = rec.so_far()
+        assert heard == SoFar(text=command, complete=True, longer=()), recognise_so_far
+        assert rec.finish().text == command  # asking changes nothing of the utterance
+    rec.accept(AudioChunk(korean("볼륨"), RATE))  # "volume", of "volume up" / "volume down"
+    prefix = rec.so_far()
+    assert prefix is not None and not prefix.complete
+    rec.finish()
