@@ -2,9 +2,10 @@
 
 An utterance starts when enough of the recent frames are speech (with pre-roll kept so the
 first phoneme is not cut), ends after a stretch of trailing silence, and is cut off at a
-maximum length. Besides the VAD, a frame must stand out above the room's noise floor, which
-adapts to steady sounds (music playing, a fan), so a steady background never holds an
-utterance open.
+maximum length. A shorter silence is reported as a pause: the caller, who can tell whether
+the words so far are a finished command, may end the utterance there (`end_here`). Besides
+the VAD, a frame must stand out above the room's noise floor, which adapts to steady sounds
+(music playing, a fan), so a steady background never holds an utterance open.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 import numpy as np
@@ -69,6 +70,9 @@ class Utterance:
     """True if cut off at the maximum length rather than ended by silence."""
     ended_at: float
     """time.monotonic() when the end was decided (trailing silence after `end`)."""
+    early: bool = False
+    """Ended at a pause (`complete_silence_ms`) because the words made a finished command,
+    not after the whole trailing silence."""
 
     @property
     def speech_end_monotonic(self) -> float:
@@ -78,7 +82,22 @@ class Utterance:
         return self.ended_at - max(0.0, decided_source_time - self.end)
 
 
-EndpointEvent = SpeechStarted | Utterance
+@dataclass(frozen=True)
+class Paused:
+    """The speaker has been silent for `complete_silence_ms`: the utterance may be over.
+
+    Nothing after this moment has been heard yet when the event is returned, so the caller
+    can end the utterance exactly here (Endpointer.end_here) or let it go on."""
+
+    audio: AudioChunk
+    """The utterance so far (pre-roll included), 16 kHz mono int16."""
+    end: float
+    """Source time just after the last speech frame, in seconds."""
+    detected_at: float
+    """time.monotonic() when the pause was heard."""
+
+
+EndpointEvent = SpeechStarted | Paused | Utterance
 
 
 class _State(Enum):
@@ -147,6 +166,7 @@ class Endpointer:
         *,
         vad: Vad,
         trailing_silence_ms: int = 700,
+        complete_silence_ms: int = 0,
         max_utterance_s: float = 8.0,
         threshold: float = 0.5,
         pre_roll_ms: int = 300,
@@ -156,6 +176,8 @@ class Endpointer:
         floor_window_s: float = 4.0,
     ) -> None:
         """
+        complete_silence_ms: silence after which a Paused event is returned (0: never), for
+            a caller that ends a finished command sooner than `trailing_silence_ms`.
         threshold: VAD probability at or above which a frame may be speech.
         min_speech_ms: speech needed within the last `start_window_ms` to start an utterance.
         floor_margin_db: how far above the room's noise floor a speech frame must be, at
@@ -165,6 +187,7 @@ class Endpointer:
         """
         self.vad = vad
         self.trailing_silence_s = trailing_silence_ms / 1000.0
+        self.complete_silence_s = complete_silence_ms / 1000.0
         self.max_utterance_s = max_utterance_s
         self.threshold = threshold
         self.floor_margin_db = floor_margin_db
@@ -212,6 +235,8 @@ class Endpointer:
         self._audio_start = 0.0
         self._start = 0.0
         self._last_speech_end = 0.0
+        self._paused_at: float | None = None
+        """time.monotonic() of the Paused event of the current silence (None: not paused)."""
 
     def process(self, chunk: AudioChunk) -> list[EndpointEvent]:
         """Feed one chunk; returns what happened in it, in order."""
@@ -243,6 +268,8 @@ class Endpointer:
         events: list[EndpointEvent] = []
         if self._resampler is not None:
             events += self._consume(self._resampler.flush().samples)
+        while len(self._pending) >= self._frame * 2:  # what a pause left unheard
+            events += self._consume(b"")
         events += self._end_of_stream()
         self._resampler = None
         self._expected_ts = None
@@ -273,19 +300,34 @@ class Endpointer:
         return events
 
     def _consume(self, samples: bytes) -> list[EndpointEvent]:
+        """Hear whole frames of `samples` after what is pending; at a pause, stop just after
+        it (the rest waits for the next call) so the caller can end the utterance there."""
         events: list[EndpointEvent] = []
         data = self._pending + samples
         step = self._frame * 2
         usable = len(data) // step * step
-        for offset in range(0, usable, step):
-            frame = data[offset : offset + step]
-            t = self._pending_ts + offset / 2 / VAD_RATE
-            event = self._on_frame(t, frame)
+        heard = 0
+        while heard < usable:
+            t = self._pending_ts + heard / 2 / VAD_RATE
+            event = self._on_frame(t, data[heard : heard + step])
+            heard += step
             if event is not None:
                 events.append(event)
-        self._pending = data[usable:]
-        self._pending_ts += usable / 2 / VAD_RATE
+                if isinstance(event, Paused):
+                    break
+        self._pending = data[heard:]
+        self._pending_ts += heard / 2 / VAD_RATE
         return events
+
+    def end_here(self) -> Utterance | None:
+        """End the utterance at the pause just returned (its words make a finished command):
+        the Utterance, as if the whole trailing silence had been heard, marked `early`. None
+        when no utterance is under way at a pause (speech came back, or it ended)."""
+        if self._state is not _State.SPEECH or self._paused_at is None:
+            return None
+        utterance = replace(self._finish(capped=False), ended_at=self._paused_at, early=True)
+        self._to_idle()
+        return utterance
 
     def _classify(self, frame: bytes) -> tuple[bool, bool]:
         """(is speech, stands out above the room's noise floor) for one frame."""
@@ -354,7 +396,9 @@ class Endpointer:
                 self._confirmed_end = frame_end
             if speech:
                 self._last_speech_end = frame_end
-            if frame_end - self._last_speech_end >= self.trailing_silence_s:
+                self._paused_at = None
+            silent_s = frame_end - self._last_speech_end
+            if silent_s >= self.trailing_silence_s:
                 event = self._finish(capped=False)
                 self._to_idle()
                 return event
@@ -364,6 +408,10 @@ class Endpointer:
                 self._state = _State.COOLDOWN
                 self._last_speech_end = frame_end
                 return event
+            if 0 < self.complete_silence_s <= silent_s and self._paused_at is None:
+                self._paused_at = time.monotonic()
+                return Paused(audio=self._heard(), end=self._confirmed_end,
+                              detected_at=self._paused_at)  # fmt: skip
             return None
         # COOLDOWN: a capped utterance is not followed by another until the speaker pauses.
         if speech:
@@ -372,11 +420,12 @@ class Endpointer:
             self._to_idle()
         return None
 
+    def _heard(self) -> AudioChunk:
+        return AudioChunk(samples=b"".join(self._audio), rate=VAD_RATE, timestamp=self._audio_start)
+
     def _finish(self, *, capped: bool) -> Utterance:
         end = self._start + self.max_utterance_s if capped else self._confirmed_end
-        audio = AudioChunk(
-            samples=b"".join(self._audio), rate=VAD_RATE, timestamp=self._audio_start
-        )
+        audio = self._heard()
         logger.debug(
             "utterance %.2f-%.2f s%s",
             self._start,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from assistant.audio.base import Vad
-from assistant.audio.endpoint import Endpointer, SpeechStarted, Utterance
+from assistant.audio.endpoint import Endpointer, Paused, SpeechStarted, Utterance
 from assistant.audio.files import FileSource
 from assistant.audio.vad import EnergyVad, create_vad
 from assistant.audio.vad_micro import MicroVad
@@ -134,6 +134,70 @@ def test_events_pre_roll_and_audio() -> None:
     offset = round(u.audio.timestamp * S.RATE)
     original = scene.audio[offset : offset + len(got)]
     assert np.max(np.abs(got - original)) <= 1.0
+
+
+def _events(ep: Endpointer, audio: S.Signal) -> list[object]:
+    return [e for c in S.chunks_of(audio) for e in ep.process(c)] + ep.flush()
+
+
+def test_a_pause_is_reported_and_the_utterance_can_end_there() -> None:
+    scene = S.scene([S.speak("skip this song", voice="en-gb")], gaps_s=[2.0, 2.0],
+                    rng=np.random.default_rng(4))  # fmt: skip
+    ep = Endpointer(vad=MicroVad(), trailing_silence_ms=500, complete_silence_ms=200)
+    ended: list[Utterance] = []
+    found: list[object] = []
+    for chunk in S.chunks_of(scene.audio):
+        for event in ep.process(chunk):
+            found.append(event)
+            if isinstance(event, Paused):
+                # Nothing after the pause has been heard yet: the utterance ends right there.
+                assert event.audio.timestamp + event.audio.seconds - event.end == pytest.approx(
+                    0.2, abs=0.011
+                )
+                utterance = ep.end_here()
+                assert utterance is not None
+                ended.append(utterance)
+                assert utterance.audio == event.audio and utterance.end == event.end
+    found += ep.flush()
+    assert [type(e) for e in found] == [SpeechStarted, Paused]  # no second utterance after
+    [utterance] = ended
+    assert utterance.early and not utterance.capped
+    assert utterance.ended_at == found[1].detected_at  # type: ignore[attr-defined]
+    assert ep.end_here() is None  # no utterance under way
+
+
+def test_a_pause_let_be_ends_as_if_there_had_been_none() -> None:
+    scene = S.scene([S.speak("skip this song", voice="en-gb")], gaps_s=[2.0, 2.0],
+                    rng=np.random.default_rng(4))  # fmt: skip
+    plain = _events(Endpointer(vad=MicroVad(), trailing_silence_ms=500), scene.audio)
+    paused = _events(
+        Endpointer(vad=MicroVad(), trailing_silence_ms=500, complete_silence_ms=200), scene.audio
+    )
+    assert [type(e) for e in paused] == [SpeechStarted, Paused, Utterance]
+    before, after = plain[-1], paused[-1]
+    assert isinstance(before, Utterance) and isinstance(after, Utterance)
+    assert (after.start, after.end, after.audio, after.early) == (
+        before.start, before.end, before.audio, False,
+    )  # fmt: skip
+
+
+def test_a_pause_inside_the_speech_cannot_be_ended_once_speech_is_back() -> None:
+    words = [S.speak("play the album", voice="en-us"), S.speak("help", voice="en-us")]
+    scene = S.scene(words, gaps_s=[2.0, 0.3, 2.0], rng=np.random.default_rng(5))
+    ep = Endpointer(vad=MicroVad(), trailing_silence_ms=800, complete_silence_ms=200)
+    found: list[object] = []
+    resumed: list[Utterance | None] = []
+    for chunk in S.chunks_of(scene.audio):
+        found += ep.process(chunk)
+        second_word = scene.segments[1][0] + 0.1 < chunk.timestamp < scene.segments[1][1]
+        if Paused in map(type, found) and second_word:
+            resumed.append(ep.end_here())  # the second word is under way: no pause to end at
+    found += ep.flush()
+    assert resumed and all(u is None for u in resumed)
+    utterances = [e for e in found if isinstance(e, Utterance)]
+    assert len(utterances) == 1 and Paused in map(type, found)
+    assert utterances[0].start == pytest.approx(scene.segments[0][0], abs=TOLERANCE_S)
+    assert utterances[0].end == pytest.approx(scene.segments[1][1], abs=TOLERANCE_S)
 
 
 def test_utterance_is_closed_at_end_of_file(tmp_path: Path) -> None:
