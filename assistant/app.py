@@ -399,6 +399,7 @@ def build_endpointer(config: Config) -> Endpointer:
     return Endpointer(
         vad=create_vad(vad.engine),
         trailing_silence_ms=vad.trailing_silence_ms,
+        complete_silence_ms=vad.complete_silence_ms,
         max_utterance_s=vad.max_utterance_s,
         threshold=vad.threshold,
         pre_roll_ms=vad.pre_roll_ms,

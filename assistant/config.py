@@ -170,6 +170,11 @@ class VadConfig:
     trailing_silence_ms: int = field(default=500, metadata=_range(100, 5000))
     """Silence after speech that ends an utterance. Every millisecond here is a millisecond
     before the answer (bench/bench_daemon.py); longer lets the owner pause mid-command."""
+    complete_silence_ms: int = field(default=200, metadata=_range(0, 5000))
+    """Silence after which a finished command ends: words that are a whole command and that
+    nothing the grammar allows after them would change ("next song"; not "play the album X",
+    which may go on "by ..."). 0: always wait `trailing_silence_ms`, as do engines that
+    cannot tell (no effect at or above it)."""
     max_utterance_s: float = field(default=8.0, metadata=_range(1, 60))
     """An utterance is cut off after this many seconds."""
     threshold: float = field(default=0.5, metadata=_range(0.0, 1.0))

@@ -32,6 +32,7 @@ from assistant.audio.endpoint import Endpointer, SpeechStarted, Utterance
 from assistant.control import PendingRequest
 from assistant.dialogue import Dialogue, Turn
 from assistant.errors import AssistantError
+from assistant.hearing import Hearing
 from assistant.logsafe import shown
 from assistant.nlu.base import IntentResult
 from assistant.player.base import Player
@@ -172,7 +173,7 @@ class Daemon:
         self.state = State.IDLE
         self.started_at = clock()
         self.last_turn: TurnRecord | None = None
-        self._endpointer: Endpointer | None = None
+        self._hearing: Hearing | None = None
         self._listen_deadline = 0.0
         self._heard_speech = False
         self._earcon_due: float | None = None
@@ -306,9 +307,9 @@ class Daemon:
             phrase_end = woke.phrase_end if woke.phrase_end is not None else woke.when
             self._earcon_due = phrase_end + WAKE_EARCON_WAIT_S
             before, after = self._recent.split(phrase_end)
-            if self._endpointer is not None:
+            if self._hearing is not None:
                 for piece in before:
-                    self._endpointer.warm_up(piece)
+                    self._hearing.warm_up(piece)
             for piece in after:
                 if self.state is not State.LISTENING:
                     break
@@ -319,15 +320,16 @@ class Daemon:
             self._listen(chunk)
 
     def _listen(self, chunk: AudioChunk) -> None:
-        if self._endpointer is None:
+        if self._hearing is None:
             return
-        for found in self._endpointer.process(chunk):
+        for found in self._hearing.process(chunk):
             if isinstance(found, SpeechStarted):
                 self._heard_speech = True
             elif isinstance(found, Utterance):
                 if self._is_earcon(found):
                     logger.info("daemon: ignored the earcon's own sound on the microphone")
                     self._heard_speech = False
+                    self._hearing.abandon()  # the recogniser forgets it; listening goes on
                     continue
                 self._understand(found)
                 return
@@ -357,7 +359,12 @@ class Daemon:
         `after` says what started it, for the log when nothing is said."""
         self._listening_for = after
         self._duck()
-        self._endpointer = self._make_endpointer()
+        self._stop_hearing()
+        self._hearing = Hearing(
+            endpointer=self._make_endpointer(),
+            recognizer=self.recognizer,
+            understand=self.dialogue.reading,
+        )
         self._heard_speech = False
         self._earcon_due = None
         self._listen_deadline = self._clock() + timeout_s
@@ -365,10 +372,9 @@ class Daemon:
 
     def _understand(self, utterance: Utterance) -> None:
         self._set_state(State.THINKING)
-        self._endpointer = None
+        hearing, self._hearing = self._hearing, None
         try:
-            self.recognizer.accept(utterance.audio)
-            transcript = self.recognizer.finish()
+            transcript = hearing.transcript(utterance) if hearing else Transcript(())
         except AssistantError as exc:
             logger.error("daemon: recognition failed: %s", exc)
             transcript = Transcript(())
@@ -454,12 +460,17 @@ class Daemon:
 
     def _return_to_idle(self) -> None:
         self._tell_listeners(None)
-        self._endpointer = None
+        self._stop_hearing()
         self._speaking.clear()
         self._unduck()
         if self.wake is not None:
             self.wake.reset()
         self._set_state(State.IDLE)
+
+    def _stop_hearing(self) -> None:
+        if self._hearing is not None:
+            self._hearing.abandon()
+            self._hearing = None
 
     def _duck(self) -> None:
         if not self._ducked:

@@ -152,6 +152,10 @@ class Dialogue:
     def awaiting_answer(self) -> bool:
         return self._live_pending() is not None
 
+    def reading(self, text: str) -> IntentResult | None:
+        """What `text` would be understood as, without acting on it or answering a question."""
+        return self._matcher.match(text)
+
     def handle_text(self, text: str) -> Turn:
         answered = self._answer(text)
         if answered is not None:

@@ -45,6 +45,18 @@ def test_all_errors_reported_with_lines(tmp_path: Path) -> None:
     assert "line 10: speech: must be a mapping of keys" in message
 
 
+def test_the_short_silence_of_a_finished_command(tmp_path: Path) -> None:
+    assert Config().vad.complete_silence_ms == 200
+    off = parse_config("vad:\n  complete_silence_ms: 0\n", source=tmp_path / "c.yaml")
+    assert off.vad.complete_silence_ms == 0
+    with pytest.raises(ConfigError) as err:
+        parse_config("vad:\n  complete_silence_ms: -5\n  complet_silence_ms: 1\n",
+                     source=tmp_path / "c.yaml")  # fmt: skip
+    message = str(err.value)
+    assert "line 2: vad.complete_silence_ms: must be 0..5000, got -5" in message
+    assert "did you mean 'complete_silence_ms'?" in message
+
+
 def test_not_yaml(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not valid YAML"):
         parse_config("player: [unclosed\n", source=tmp_path / "c.yaml")

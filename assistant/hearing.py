@@ -1,0 +1,125 @@
+"""Hearing one command: the endpointer finds where it ends, the recogniser says what it was.
+
+A finished command ends sooner. At a short pause (`vad.complete_silence_ms`) the recogniser
+is asked what the words so far are; when they are a whole command and nothing the grammar
+allows after them would mean something else ("pause" may go on "the music", which is the
+same command; "play the album rumours" may go on "by fleetwood mac", which is not), the
+utterance ends there instead of after the whole trailing silence (`vad.trailing_silence_ms`).
+A recogniser that cannot say (no HearsSoFar) always gets the whole trailing silence.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from assistant.asr.base import HearsSoFar, Recognizer, SoFar, Transcript
+from assistant.audio.base import AudioChunk
+from assistant.audio.endpoint import Endpointer, Paused, SpeechStarted, Utterance
+from assistant.errors import AssistantError
+from assistant.nlu.base import IntentResult
+
+logger = logging.getLogger(__name__)
+
+SURE = 0.8
+"""The recogniser's confidence below which words never end a command early. A command cut
+short at a pause is often heard as some other short command ("play ..." as "wait", at 0.63);
+the dialogue would ask about such a hearing anyway (nlu.confirm_below's default)."""
+
+Understand = Callable[[str], IntentResult | None]
+"""What a sentence would be understood as (Dialogue.reading): no action taken."""
+
+
+def finished(so_far: SoFar, understand: Understand) -> bool:
+    """The words are a whole command the recogniser is sure of, and every longer sentence of
+    the grammar they begin means the same (intent, slots and names not found alike)."""
+    if not so_far.complete or so_far.longer is None:
+        return False
+    if so_far.confidence is not None and so_far.confidence < SURE:
+        return False
+    reading = _reading(understand(so_far.text))
+    return all(_reading(understand(f"{so_far.text} {more}")) == reading for more in so_far.longer)
+
+
+def _reading(result: IntentResult | None) -> object:
+    if result is None:
+        return None
+    return (result.intent, sorted(result.slots.items()), sorted(result.unresolved.items()))
+
+
+class Hearing:
+    """One listening turn: audio in, utterances out, each then turned into its transcript.
+
+    The recogniser gets the utterance's audio at each pause and at the end, each sample
+    once, so at the end only what came after the last pause is left to give it; for an
+    utterance ended at a pause, nothing (pocketsphinx keeps the decode it made there).
+    """
+
+    def __init__(
+        self, *, endpointer: Endpointer, recognizer: Recognizer, understand: Understand | None
+    ) -> None:
+        """`understand` None: never end early."""
+        self._endpointer = endpointer
+        self._recognizer = recognizer
+        self._understand = understand
+        self._fed = 0
+        """Bytes of the current utterance's audio given to the recogniser."""
+
+    def warm_up(self, chunk: AudioChunk) -> None:
+        self._endpointer.warm_up(chunk)
+
+    def process(self, chunk: AudioChunk) -> list[SpeechStarted | Utterance]:
+        """What happened in `chunk`: speech started, an utterance ended."""
+        found: list[SpeechStarted | Utterance] = []
+        for event in self._endpointer.process(chunk):
+            if isinstance(event, Paused):
+                ended = self._at_pause(event)
+                if ended is not None:
+                    found.append(ended)
+            else:
+                found.append(event)
+        return found
+
+    def transcript(self, utterance: Utterance) -> Transcript:
+        """What was said in `utterance` (the last one `process` returned)."""
+        self._feed(utterance.audio)
+        self._fed = 0
+        return self._recognizer.finish()
+
+    def abandon(self) -> None:
+        """Listening stops mid-utterance: the recogniser forgets what it was given."""
+        if self._fed:
+            self._fed = 0
+            try:
+                self._recognizer.finish()
+            except AssistantError as exc:
+                logger.warning("hearing: %s", exc)
+
+    def _at_pause(self, pause: Paused) -> Utterance | None:
+        recognizer = self._recognizer
+        if self._understand is None or not isinstance(recognizer, HearsSoFar):
+            return None
+        self._feed(pause.audio)
+        try:
+            so_far = recognizer.so_far()
+        except AssistantError as exc:
+            logger.warning("hearing: no early end (%s)", exc)
+            return None
+        if so_far is None or not finished(so_far, self._understand):
+            if so_far is not None:
+                logger.debug("hearing: %r at a pause: listening on", so_far.text)
+            return None
+        logger.debug("hearing: %r is a finished command: ending at the pause", so_far.text)
+        return self._endpointer.end_here()
+
+    def _feed(self, audio: AudioChunk) -> None:
+        """Give the recogniser what it has not had of `audio` (the utterance so far)."""
+        rest = audio.samples[self._fed :]
+        if not rest:
+            return
+        frame = audio.width * audio.channels
+        offset = self._fed // frame / audio.rate
+        self._recognizer.accept(
+            AudioChunk(rest, audio.rate, audio.width, audio.channels, audio.timestamp + offset)
+        )
+        self._fed += len(rest)
