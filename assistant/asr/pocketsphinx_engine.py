@@ -114,30 +114,12 @@ class PocketsphinxRecognizer:
         self._reject_margin = reject_margin
         try:
             # No dictionary: set_grammar adds just the grammar's words. The full CMUdict costs
-            # ~22 MB per decoder (28 MB against 6 MB), and the engine runs three.
-            self._decoder = ps.Decoder(
-                ps.Config(
-                    hmm=str(self._model / "en-us"),
-                    dict=None,
-                    lm=None,
-                    # The FSG search's "bestpath" rescoring builds a word lattice from every
-                    # word exit (quadratic in them: minutes on a library's grammar) and takes
-                    # its best path to whatever word ended last, ignoring the grammar's final
-                    # state, so it returned fragments ("play the we"). The Viterbi backtrace
-                    # it replaces only ends on the final state.
-                    bestpath=False,
-                    loglevel="FATAL",
-                )
-            )
-            self._phones = ps.Decoder(
-                ps.Config(
-                    hmm=str(self._model / "en-us"),
-                    dict=None,
-                    lm=None,
-                    allphone=str(self._model / "en-us-phone.lm.bin"),
-                    loglevel="FATAL",
-                )
-            )
+            # ~22 MB per decoder (28 MB against 6 MB), and the engine runs five.
+            self._decoder, self._phones = self._pair(ps)
+            # so_far() decodes on a pair of its own: a decoder's result depends on what it
+            # decoded before (the same clip twice: confidence 0.944, then 0.951), so deciding
+            # at a pause must not change what finish() hears in the utterances that go on.
+            self._early_decoder, self._early_phones = self._pair(ps)
         except (RuntimeError, ValueError) as exc:
             raise EngineError(
                 f"pocketsphinx could not load its model {self._model}: {exc}"
@@ -163,6 +145,33 @@ class PocketsphinxRecognizer:
         """The worst word's margin over the phone loop in the last utterance (None: none)."""
         self.set_grammar(grammar)
 
+    def _pair(self, ps: Any) -> tuple[Any, Any]:
+        """A grammar decoder and the phone loop it is measured against."""
+        grammar = ps.Decoder(
+            ps.Config(
+                hmm=str(self._model / "en-us"),
+                dict=None,
+                lm=None,
+                # The FSG search's "bestpath" rescoring builds a word lattice from every word
+                # exit (quadratic in them: minutes on a library's grammar) and takes its best
+                # path to whatever word ended last, ignoring the grammar's final state, so it
+                # returned fragments ("play the we"). The Viterbi backtrace it replaces only
+                # ends on the final state.
+                bestpath=False,
+                loglevel="FATAL",
+            )
+        )
+        phones = ps.Decoder(
+            ps.Config(
+                hmm=str(self._model / "en-us"),
+                dict=None,
+                lm=None,
+                allphone=str(self._model / "en-us-phone.lm.bin"),
+                loglevel="FATAL",
+            )
+        )
+        return grammar, phones
+
     @property
     def name(self) -> str:
         mode = f"grammar of {len(self._spelling)} words" if self._grammar else "language model"
@@ -176,17 +185,19 @@ class PocketsphinxRecognizer:
         try:
             if grammar is None:
                 # The language model's 130,000 words need the whole dictionary.
-                self._decoder.load_dict(str(self._dict_path))
-                self._decoder.add_lm_file(search, str(self._model / "en-us.lm.bin"))
+                for decoder in (self._decoder, self._early_decoder):
+                    decoder.load_dict(str(self._dict_path))
+                    decoder.add_lm_file(search, str(self._model / "en-us.lm.bin"))
                 self._spelling = {}
                 self._walk = None
             else:
                 self._spelling = self._add_words(grammar.words())
                 self._add_graph(search, grammar)
-            self._decoder.activate_search(search)
-            # current_search() crashes on a decoder with no search yet: track the name here.
-            if self._search:
-                self._decoder.remove_search(self._search)
+            for decoder in (self._decoder, self._early_decoder):
+                decoder.activate_search(search)
+                # current_search() crashes on a decoder with no search yet: track the name.
+                if self._search:
+                    decoder.remove_search(self._search)
             self._search = search
         except (RuntimeError, ValueError) as exc:
             raise EngineError(f"pocketsphinx rejected the grammar: {exc}") from exc
@@ -199,8 +210,9 @@ class PocketsphinxRecognizer:
         graph = compile_grammar(grammar, jsgf_word)
         # create_fsg takes a null transition as a 3-tuple (a None word is refused).
         transitions = [t if t[3] is not None else t[:3] for t in graph.transitions]
-        fsg = self._decoder.create_fsg(search, graph.start, graph.final, transitions)
-        self._decoder.add_fsg(search, fsg)
+        for decoder in (self._decoder, self._early_decoder):
+            fsg = decoder.create_fsg(search, graph.start, graph.final, transitions)
+            decoder.add_fsg(search, fsg)
         self.graph_size = (graph.states, len(graph.transitions), graph.null_transitions)
         spelling = self._spelling
         self._walk = GrammarWalk(graph, spoken=lambda w: spelling.get(w, w))
@@ -215,7 +227,8 @@ class PocketsphinxRecognizer:
         spelling = {jsgf_word(w): w for w in words if w}
         new = {s: w for s, w in spelling.items() if self._decoder.lookup_word(s) is None}
         if new:
-            add_words(self._decoder, new, self._dict_path)
+            for decoder in (self._decoder, self._early_decoder):
+                add_words(decoder, new, self._dict_path)
         return spelling
 
     def pronunciation(self, word: str) -> str | None:
@@ -267,18 +280,20 @@ class PocketsphinxRecognizer:
         if ahead is not None and ahead.pcm_bytes == len(pcm):
             self.last_margin, self.last_word_margin = ahead.margin, ahead.word_margin
             return ahead.transcript
-        return self._transcribe(pcm)
+        return self._transcribe(pcm, self._decoder, self._phones)
 
     def so_far(self) -> SoFar | None:
-        """The audio accepted so far, decoded exactly as finish() would (phone loop and worst
-        word included): the decode is kept, and a finish() with no audio accepted since
-        returns it without decoding again."""
+        """The audio accepted so far, decoded as finish() would (phone loop and worst word
+        included) on a decoder pair of its own: the decode is kept, and a finish() with no
+        audio accepted since returns it without decoding again."""
         if self._walk is None or not self._in_utterance or self._streaming:
             return None  # streaming: the decoder is inside the utterance already
         pcm_bytes = len(self._buffer)
         if self._ahead is None or self._ahead.pcm_bytes != pcm_bytes:
             open_end: list[str] = []
-            transcript = self._transcribe(bytes(self._buffer), open_end)
+            transcript = self._transcribe(
+                bytes(self._buffer), self._early_decoder, self._early_phones, open_end
+            )
             self._ahead = _Ahead(pcm_bytes, transcript, self.last_margin, self.last_word_margin,
                                  open_end[0] if open_end else "")  # fmt: skip
         ahead = self._ahead
@@ -289,21 +304,23 @@ class PocketsphinxRecognizer:
             return SoFar(text=text or ahead.transcript.rejected, complete=False, longer=None)
         return replace(self._walk.after(text.split()), confidence=ahead.transcript.confidence)
 
-    def _transcribe(self, pcm: bytes, open_end: list[str] | None = None) -> Transcript:
-        """One utterance's transcript from all its audio (sets last_margin, last_word_margin);
-        `open_end` as for _decode."""
+    def _transcribe(
+        self, pcm: bytes, decoder: Any, phones: Any, open_end: list[str] | None = None
+    ) -> Transcript:
+        """One utterance's transcript from all its audio, by a grammar decoder and its phone
+        loop (sets last_margin, last_word_margin); `open_end` as for _decode."""
         self.last_margin = None
         self.last_word_margin = None
         if len(pcm) < RATE // 10:  # under 50 ms: nothing to decode
             return Transcript(())
-        hyp = self._decode(self._decoder, pcm, open_end)
+        hyp = self._decode(decoder, pcm, open_end)
         if self._grammar is None:
             return self._free_transcript(hyp)
         if hyp is None or not hyp.hypstr:
             return Transcript(())
-        phone_hyp = self._decode(self._phones, pcm)
+        phone_hyp = self._decode(phones, pcm)
         text = self._words(hyp.hypstr)
-        frames = max(self._decoder.n_frames(), 1)
+        frames = max(decoder.n_frames(), 1)
         phone_score = _raw_score(phone_hyp.score) if phone_hyp is not None else -1e12
         margin = (_raw_score(hyp.score) - phone_score) / frames
         complete = derives(self._grammar, text.split())
@@ -311,22 +328,22 @@ class PocketsphinxRecognizer:
         if not complete or margin < self._reject_margin:
             logger.info("asr: rejected %r (complete=%s, margin %.2f)", text, complete, margin)
             return Transcript((), rejected=text)
-        self.last_word_margin = self._min_word_margin(self._word_spans())
+        self.last_word_margin = self._min_word_margin(self._word_spans(decoder), phones)
         accept = acceptance(margin, self.last_word_margin)
-        return Transcript(self._nbest(text, hyp.score, accept))
+        return Transcript(self._nbest(text, hyp.score, accept, decoder))
 
-    def _word_spans(self) -> list[tuple[str, int, int, float]]:
+    def _word_spans(self, decoder: Any) -> list[tuple[str, int, int, float]]:
         """(decoder word, first frame, last frame, acoustic score) of each word of the best
         path; silences and fillers left out, pronunciation variants ("on(2)") as the word."""
         spans = []
-        for seg in self._decoder.seg():
+        for seg in decoder.seg():
             word = seg.word.split("(")[0]  # null arcs are "(NULL)"
             if not word or word.startswith(("<", "[")):  # silence and fillers
                 continue
             spans.append((word, seg.start_frame, seg.end_frame, _raw_score(seg.ascore)))
         return spans
 
-    def _min_word_margin(self, spans: list[tuple[str, int, int, float]]) -> float:
+    def _min_word_margin(self, spans: list[tuple[str, int, int, float]], phone_loop: Any) -> float:
         """The worst word's acoustic score per frame minus the phone loop's over the same frames.
 
         The whole-sentence margin averages: a sentence whose words fit well except one that
@@ -334,7 +351,7 @@ class PocketsphinxRecognizer:
         well. The worst word shows it.
         """
         phones = [(seg.start_frame, seg.end_frame, _raw_score(seg.ascore))
-                  for seg in self._phones.seg()]  # fmt: skip
+                  for seg in phone_loop.seg()]  # fmt: skip
         worst = math.inf
         for _, first, last, score in spans:
             loop = 0.0
@@ -345,23 +362,25 @@ class PocketsphinxRecognizer:
             worst = min(worst, (score - loop) / (last - first + 1))
         return worst if spans else 0.0
 
-    def _nbest(self, best: str, best_score: float, accept: float) -> tuple[Hypothesis, ...]:
+    def _nbest(
+        self, best: str, best_score: float, accept: float, decoder: Any
+    ) -> tuple[Hypothesis, ...]:
         """Up to `alternatives` distinct whole sentences, confidences summing to `accept`."""
         scored: dict[str, float] = {best: _raw_score(best_score)}
         assert self._grammar is not None  # only called in grammar mode
         # nbest() builds the search's word lattice, quadratic in its word exits: cheap on a
         # small grammar, seconds per utterance on a library's (bench/bench_asr.py).
         if self._alternatives > 1 and self.graph_size[1] <= NBEST_MAX_TRANSITIONS:
-            self._scan_nbest(scored)
+            self._scan_nbest(scored, decoder)
         top = max(scored.values())
         weights = {t: math.exp((s - top) / _NBEST_TEMPERATURE) for t, s in scored.items()}
         total = sum(weights.values())
         ranked = sorted(weights.items(), key=lambda item: -item[1])
         return tuple(Hypothesis(t, accept * w / total) for t, w in ranked)
 
-    def _scan_nbest(self, scored: dict[str, float]) -> None:
+    def _scan_nbest(self, scored: dict[str, float], decoder: Any) -> None:
         assert self._grammar is not None
-        for i, entry in enumerate(self._decoder.nbest()):
+        for i, entry in enumerate(decoder.nbest()):
             if i >= _NBEST_SCAN or len(scored) >= self._alternatives:
                 break
             if entry is None:
