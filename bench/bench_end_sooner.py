@@ -64,12 +64,13 @@ def paused_items(matcher: Matcher, items: list[C.Item], count: int, seed: int) -
     """Piper commands to be said in two halves, the split kept in the text as " | "."""
     walk = GrammarWalk.of(build_grammar(matcher.intents, matcher.entities))
     rng = random.Random(seed)
-    chosen = [i for i in items if i.kind == "command" and i.family == "piper"][:count]
+    piper = [i for i in items if i.kind == "command" and i.family == "piper"]
+    chosen = [i for i in piper if len(i.text.split()) > 1][:count]
     out = []
     for item in chosen:
         words = item.text.split()
         whole = [n for n in range(1, len(words)) if walk.after(words[:n]).complete]
-        cut = max(whole) if whole else rng.randint(1, max(1, len(words) - 1))
+        cut = max(whole) if whole else rng.randint(1, len(words) - 1)
         text = " ".join(words[:cut]) + " | " + " ".join(words[cut:])
         out.append(dataclasses.replace(item, id=f"pause-{item.id}", text=text, noise=C.FLOOR,
                                        snr=None))  # fmt: skip
