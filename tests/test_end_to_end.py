@@ -137,7 +137,7 @@ def assistant(
     )
     running = RunningDaemon(config, env=pulse_env)
     wait_for(running, lambda s: s["microphone"] == "open")
-    time.sleep(1.0)  # the room is heard for a moment before anybody speaks, as in a home
+    time.sleep(2.0)  # the room is heard for a moment before anybody speaks, as in a home
     yield running
     running.kill()
     room.kill()
