@@ -230,6 +230,9 @@ def test_spoken_commands_play_answer_over_the_fade_duck_and_stop(
     start, end = spans[0]
     assert np.percentile(music[(start + end) // 2 : end], 25) > 0.3 * normal, (start, end)
     # The other answers ("Repeating everything.", "This is ...") are spoken over ducked music
-    # (duck_volume 30 % on mpv's cubic scale is about -31 dB).
+    # (duck_volume 30 % on mpv's cubic scale is about -31 dB). Their middle half: at the
+    # edges the output's buffers still hold music from before the duck, and mpv reports a
+    # clip's end a little before it has been heard.
     for start, end in spans[1:]:
-        assert np.percentile(music[start:end], 25) < 0.05 * normal, (start, end)
+        edge = (end - start) // 4
+        assert np.percentile(music[start + edge : end - edge], 25) < 0.05 * normal, (start, end)
