@@ -335,7 +335,8 @@ def main() -> None:
               (f"all ({len(job['commands'])})", slice(None)))  # fmt: skip
     print("\nwhole command (Matcher.match 'play ...'): p50 / p95 ms; index build time and memory")
     # On a shared machine the wall time holds waits for a core; the CPU time is the work.
-    print(f"{'tree':<26}{'build s':>8}{'RSS +MB':>9}" + "".join(f"{g:>24}" for g, _ in groups))
+    width = max(len(name) for name in runs) + 8
+    print(f"{'tree':<{width}}{'build s':>8}{'RSS +MB':>9}" + "".join(f"{g:>24}" for g, _ in groups))
     for clock, label in (("ms", "wall"), ("cpu_ms", "CPU")):
         for name, run in runs.items():
             ms = run[clock]
@@ -344,7 +345,7 @@ def main() -> None:
                 for _, part in groups
             )
             tree = f"{name}, {label}"
-            print(f"{tree:<26}{run['build_s']:>8.2f}{run['rss_mb']:>9.0f}{cells}")
+            print(f"{tree:<{width}}{run['build_s']:>8.2f}{run['rss_mb']:>9.0f}{cells}")
     base, ours = runs.values()
     same = sum(a == b for a, b in zip(base["answers"], ours["answers"], strict=True))
     print(f"answers the same as the baseline's: {same}/{len(job['commands'])}")
