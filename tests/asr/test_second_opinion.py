@@ -86,6 +86,9 @@ def test_talk_the_commands_do_not_explain_is_rejected() -> None:
     assert talk.alternatives == () and talk.rejected == "next one please"
     # A command whisper garbles is not talk: as long as the reading, or alike, it stays.
     assert heard(Scripted(), Listener("For us."), "pause", 0.57).confidence == 0.57
+    # Whisper's hums are no words: espeak's "volume forty" written "Mm-hmm for the...".
+    assert heard(Scripted(), Listener("Mm-hmm for the..."), "volume forty", 0.7).confidence == 0.7
+    assert heard(Scripted(), Listener("Ma, you borrowed it."), "volume forty", 0.7).text
     assert heard(Scripted(), Listener("Place a music."), "play some music", 0.9).text
     assert heard(Scripted(), Listener("Play something by Fleetwood Matt, please."),
                  "play something by fleetwood mac", 0.6).text  # fmt: skip
