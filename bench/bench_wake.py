@@ -1,71 +1,414 @@
-"""Wake phrase hit rate and false wakes per hour, per keyphrase threshold.
+"""Wake engines side by side: hits on their own phrase and false wakes per hour of talk.
 
-Positives: "hey speaker" from espeak-ng (4 voices x 3 speeds) with a -40 dB floor, clean and at
-20/10/5 dB SNR. Negatives: a continuous stream of 26 command and other sentences in every voice
-and speed (~10 min), and 5 minutes of the noise floor alone.
-Run: python3 bench/bench_wake.py [THRESHOLD ...]
+Engines: the pocketsphinx keyphrase spotter on "hey speaker" at several thresholds (the row at
+1e-40 is today's default, the baseline), and microWakeWord's four bundled phrases at several
+probability cutoffs (one pass of the model gives every cutoff: a wake is each rise of its
+smoothed probability above the cutoff, as MicroWakeDetector fires).
+
+- Hits: each engine's own phrase said by piper's neural voice (tests.asr.speech.PIPER_VOICES,
+  its generator noise on, five wordings each: so every clip differs) and by espeak-ng voices
+  at three speeds, 1 s of room either side, over the -40 dBFS floor alone, pink noise at 20
+  and 10 dB SNR, and music at 10 dB.
+- False wakes: an hour of talk without any wake phrase (commands from tests.asr.commands and
+  bench/data/phrasings.tsv, out-of-domain sentences from bench/corpus.py, and ordinary
+  conversation written here, some of it near the phrases: "speaker", "hey", "okay", "alex"),
+  each sentence in three of the voices above with 0.3-1.2 s between, heard three times: over
+  the floor, over music at 10 dB below the speech, and over babble at 10 dB below; then ten
+  minutes of music alone at that level and five of the floor alone.
+- RTF: CPU seconds per second of audio, fed in the 90 ms batches the idle daemon hands on.
+
+The audio is cached under bench/out/wake/ (the talk as one int16 file), so a rerun only
+listens. Run: python3 bench/bench_wake.py [--small] [--jobs N]
+(--small: about four minutes of talk and a few clips, for trying changes.)
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
+import json
 import sys
 import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from assistant.asr.micro_wake import MICRO_PHRASES, MicroProbabilities
 from assistant.asr.wake import KeyphraseWakeDetector
 from assistant.audio.base import AudioChunk
+from bench.corpus import HELD_OUT_OOD, OUT_OF_DOMAIN
 from tests.asr.commands import IN_GRAMMAR, OUT_OF_GRAMMAR
-from tests.asr.speech import RATE, SPEEDS, VOICES, mix, pad, synth
+from tests.asr.speech import PIPER_VOICES, SPEEDS, VOICES, synth
+from tests.audio import signals as S
+
+VERSION = "1"
+"""Bump when the audio recipe changes: it is part of the cache key."""
+OUT = Path(__file__).resolve().parent / "out" / "wake"
+RATE = 16000
+BATCH = int(0.09 * RATE) * 2  # bytes: the idle daemon's batches (assistant.daemon.IDLE_BATCH_S)
+FLOOR = 32768 * 10 ** (-40 / 20)
+PIPER_GAIN = 0.5  # piper speaks at full scale; brought to espeak's level, as bench/corpus does
+KEYPHRASE = "hey speaker"
+PS_THRESHOLDS = (1e-20, 1e-30, 1e-40)
+BASELINE = 1e-40  # today's wake.threshold
+CUTOFFS = (0.5, 0.8, 0.9, 0.95, 0.97, 0.99)
+WORDINGS = ("{p}", "{P}.", "{p},", "{P}!", "{p}?")
+"""Piper says each phrase in these forms (its prosody follows the punctuation)."""
+HIT_CONDITIONS: tuple[tuple[str, float | None], ...] = (
+    ("floor", None), ("pink", 20.0), ("pink", 10.0), ("music", 10.0)
+)  # fmt: skip
+BACKGROUND_SNR = 10.0
+
+CONVERSATION = (
+    # Ordinary talk in a living room, written for this bench; a few near the wake phrases.
+    "did you see where i put the remote",
+    "i'm going to make some tea do you want some",
+    "the speaker in the kitchen is too quiet",
+    "hey can you pass me the salt",
+    "okay so what time are we leaving tomorrow",
+    "alex said he would be late tonight",
+    "my jacket is hanging by the door",
+    "hey are you listening to me",
+    "we could watch a film after dinner",
+    "the speakers at the conference were really good",
+    "okay fine let's do it your way",
+    "have you called the plumber yet",
+    "i can't find my glasses anywhere",
+    "hey look at the rain outside",
+    "the microphone on my laptop stopped working",
+    "what should we cook for the kids",
+    "alexander bought a new bike last week",
+    "i'll speak to her about it in the morning",
+    "okay now where did i leave my phone",
+    "the baby is finally asleep",
+    "hey do you remember that song from the wedding",
+    "the guest speaker talked for an hour",
+    "let's not forget to lock the back door",
+    "i need to charge the car tonight",
+    "hey mike can you help me with this box",
+    "she was speaking so fast i couldn't follow",
+    "do we have any batteries left",
+    "the dog keeps barking at the postman",
+    "okay that's enough television for today",
+    "can you believe how expensive petrol is now",
+    "he plays the drums in a jazz band",
+    "the nurse said the results look fine",
+    "hey it's your turn to do the dishes",
+    "i'm not sure the shop is open on a sunday",
+    "our neighbour's garden looks lovely this year",
+    "put the music a bit lower when the baby sleeps",
+    "we should visit your parents next month",
+    "the loudspeaker at the station was impossible to understand",
+    "okay nobody touch the cake before the party",
+    "the kettle's boiled if you want a cup",
+    "i heard a strange noise from the attic",
+    "hey there how was your day",
+    "they're playing our song on the radio",
+    "the bus was packed this morning",
+    "my computer has been really slow lately",
+    "we need a new lightbulb in the hallway",
+    "alexa is a name my cousin almost gave her daughter",
+    "jarvis was the butler in that old film",
+    "the my croft family lived next door for years",
+    "okay now what did the doctor say",
+)
 
 
-def count(detector: KeyphraseWakeDetector, pcm: bytes) -> int:
-    step = RATE // 50 * 2
-    found = sum(
-        detector.process(AudioChunk(pcm[i : i + step], RATE)) is not None
-        for i in range(0, len(pcm), step)
-    )
-    detector.reset()
-    return found
+def phrasings() -> list[str]:
+    rows = (Path(__file__).resolve().parent / "data" / "phrasings.tsv").read_text("utf-8")
+    out = []
+    for line in rows.splitlines():
+        cells = line.split("\t")
+        if len(cells) == 4 and not line.startswith("#") and cells[0] != "split":
+            out.append(cells[3])
+    return out
+
+
+def voices() -> list[tuple[str, int]]:
+    """(voice, speed) pairs: piper's six settings, then espeak's voices at each speed."""
+    return [(f"piper:{n}", 0) for n in PIPER_VOICES] + [(v, s) for v in VOICES for s in SPEEDS]
+
+
+def speech(text: str, voice: str, speed: int) -> np.ndarray:
+    """One sentence at int16 scale (float64), repeatable=False: piper varies every sentence."""
+    if voice.startswith("piper:"):
+        return synth(text, voice=voice, repeatable=False).astype(np.float64) * 32767 * PIPER_GAIN
+    return synth(text, voice=voice, speed=speed).astype(np.float64) * 32767
+
+
+# --- the talk --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Talk:
+    path: Path
+    seconds: float
+    sentences: int
+    level: float
+    """RMS of the speech while it sounds (int16 scale): backgrounds are set against it."""
+
+    def samples(self) -> np.ndarray:
+        return np.load(self.path, mmap_mode="r")
+
+
+def talk(small: bool) -> Talk:
+    """The talk stream, from the cache or synthesised (and cached)."""
+    texts = list(dict.fromkeys([*IN_GRAMMAR, *OUT_OF_GRAMMAR, *OUT_OF_DOMAIN, *HELD_OUT_OOD,
+                                *phrasings(), *CONVERSATION]))  # fmt: skip
+    target_s = 240.0 if small else 3600.0
+    rng = np.random.default_rng(1)
+    order = rng.permutation(len(texts))
+    pool = voices()
+    # Each sentence in up to `passes` different voices (never the same pair twice: the cache
+    # would give the same clip), in turn, until the stream is long enough.
+    passes = 4
+    picks = [rng.choice(len(pool), passes, replace=False) for _ in texts]
+    plan = [(texts[i], *pool[picks[i][p]]) for p in range(passes) for i in order]
+    if small:
+        plan = plan[::6]
+    key = hashlib.sha1(json.dumps([VERSION, target_s, plan]).encode()).hexdigest()[:12]
+    path = OUT / f"talk-{key}.npy"
+    meta = path.with_suffix(".json")
+    if path.exists() and meta.exists():
+        info = json.loads(meta.read_text())
+        return Talk(path, info["seconds"], info["sentences"], info["level"])
+    OUT.mkdir(parents=True, exist_ok=True)
+    pieces: list[np.ndarray] = []
+    levels: list[float] = []
+    total = 0
+    started = time.monotonic()
+    for n, (text, voice, speed) in enumerate(plan):
+        if total >= target_s * RATE:
+            break
+        said = speech(text, voice, speed)
+        lo, hi = S.speech_bounds(said)
+        levels.append(S.rms(said[int(lo * RATE) : int(hi * RATE)]))
+        gap = np.zeros(int(rng.uniform(0.3, 1.2) * RATE))
+        pieces += [said, gap]
+        total += len(said) + len(gap)
+        if n % 100 == 99:
+            print(f"  talk: {n + 1} sentences, {total / RATE / 60:.1f} min of audio "
+                  f"({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)  # fmt: skip
+    stream = np.clip(np.round(np.concatenate(pieces)), -32768, 32767).astype(np.int16)
+    np.save(path, stream)
+    info = {"seconds": len(stream) / RATE, "sentences": len(pieces) // 2,
+            "level": float(np.mean(levels))}  # fmt: skip
+    meta.write_text(json.dumps(info))
+    return Talk(path, info["seconds"], info["sentences"], info["level"])
+
+
+# --- the engines ------------------------------------------------------------------------------
+
+
+class Engines:
+    """Every engine under test on one stream: counts of wakes per (engine, threshold), CPU."""
+
+    def __init__(self, families: Sequence[str]) -> None:
+        self.keyphrase = (
+            {t: KeyphraseWakeDetector(phrase=KEYPHRASE, threshold=t) for t in PS_THRESHOLDS}
+            if "pocketsphinx" in families
+            else {}
+        )
+        self.micro = {p: MicroProbabilities(m) for p, m in MICRO_PHRASES.items() if p in families}
+        self.cutoffs = {p: cutoffs_of(MICRO_PHRASES[p]) for p in self.micro}
+        self.wakes: dict[tuple[str, float], int] = {}
+        self.cpu: dict[str, float] = {}
+        self._above: dict[tuple[str, float], bool] = {}
+        self._at = 0.0
+
+    def hear(self, pcm: bytes) -> None:
+        chunk = AudioChunk(pcm, RATE, timestamp=self._at)
+        self._at += chunk.seconds
+        for threshold, detector in self.keyphrase.items():
+            started = time.process_time()
+            found = detector.process(chunk)
+            self._spent("pocketsphinx", started)
+            if found is not None:
+                self._count((KEYPHRASE, threshold))
+        for phrase, model in self.micro.items():
+            started = time.process_time()
+            probabilities = [p for _, p in model.process(pcm)]
+            self._spent(phrase, started)
+            for cutoff in self.cutoffs[phrase]:
+                for probability in probabilities:
+                    key = (phrase, cutoff)
+                    if probability > cutoff and not self._above.get(key, False):
+                        self._count(key)
+                    self._above[key] = probability > cutoff
+
+    def reset(self) -> None:
+        """Between clips, as the daemon resets the detector when it returns to idle."""
+        for detector in self.keyphrase.values():
+            detector.reset()
+        for model in self.micro.values():
+            model.reset()
+        self._above.clear()
+
+    def _count(self, key: tuple[str, float]) -> None:
+        self.wakes[key] = self.wakes.get(key, 0) + 1
+
+    def _spent(self, engine: str, started: float) -> None:
+        self.cpu[engine] = self.cpu.get(engine, 0.0) + time.process_time() - started
+
+
+def cutoffs_of(model: str) -> tuple[float, ...]:
+    own = MicroProbabilities(model).default_cutoff
+    return tuple(sorted({*CUTOFFS, own}))
+
+
+def own_cutoff(phrase: str) -> float:
+    return MicroProbabilities(MICRO_PHRASES[phrase]).default_cutoff
+
+
+# --- streams ---------------------------------------------------------------------------------
+
+
+def background(name: str, seconds: float, seed: int) -> np.ndarray:
+    """A minute of the named noise at unit RMS, to be looped."""
+    rng = np.random.default_rng(seed)
+    makers = {"music": S.music, "babble": S.babble, "pink": S.pink}
+    return makers[name](min(seconds, 60.0), rng)
+
+
+def blocks(samples: np.ndarray, noise: str | None, level: float, seed: int) -> Iterator[bytes]:
+    """`samples` with the floor and a looped background at `level` RMS, in daemon batches."""
+    rng = np.random.default_rng(seed)
+    loop = background(noise, 60.0, seed) if noise else None
+    step = BATCH // 2
+    for start in range(0, len(samples), step):
+        piece = np.asarray(samples[start : start + step], dtype=np.float64)
+        piece = piece + rng.normal(0.0, FLOOR, len(piece))
+        if loop is not None:
+            piece += loop[(start + np.arange(len(piece))) % len(loop)] * level
+        yield np.clip(np.round(piece), -32768, 32767).astype("<i2").tobytes()
+
+
+def negatives_job(args: tuple[str, bool, tuple[str, ...]]) -> dict[str, Any]:
+    """False wakes of every engine on one negative stream."""
+    condition, small, families = args
+    spoken = talk(small)
+    engines = Engines(families)
+    level = spoken.level / 10 ** (BACKGROUND_SNR / 20)
+    if condition.startswith("talk"):
+        samples = spoken.samples()
+        noise = condition.removeprefix("talk+").removeprefix("talk") or None
+        if noise == "floor":
+            noise = None
+    else:
+        minutes = {"music alone": 10.0, "floor alone": 5.0}[condition] / (8 if small else 1)
+        samples = np.zeros(int(minutes * 60 * RATE), np.int16)
+        noise = "music" if condition == "music alone" else None
+    for pcm in blocks(samples, noise, level, seed=hash_seed(condition)):
+        engines.hear(pcm)
+    return {"condition": condition, "seconds": len(samples) / RATE, "wakes": engines.wakes,
+            "cpu": engines.cpu}  # fmt: skip
+
+
+def hits_job(args: tuple[str, bool]) -> dict[str, Any]:
+    """Hits of one engine family on clips of its own phrase, per condition."""
+    family, small = args
+    phrase = KEYPHRASE if family == "pocketsphinx" else family
+    engines = Engines([family])
+    pool = voices()
+    piper = [(v, s) for v, s in pool if v.startswith("piper:")]
+    espeak = [(v, s) for v, s in pool if not v.startswith("piper:")]
+    clips: list[tuple[str, str, int]] = [
+        (w.format(p=phrase, P=phrase.capitalize()), v, s)
+        for v, s in (piper[:2] if small else piper)
+        for w in (WORDINGS[:2] if small else WORDINGS)
+    ] + [(phrase, v, s) for v, s in (espeak[::5] if small else espeak)]
+    results: dict[str, dict[str, int]] = {}
+    total = 0
+    for noise, snr in HIT_CONDITIONS:
+        cond = "clean" if snr is None else f"{snr:g} dB {noise}"
+        for n, (text, voice, speed) in enumerate(clips):
+            said = speech(text, voice, speed)
+            lo, hi = S.speech_bounds(said)
+            level = S.rms(said[int(lo * RATE) : int(hi * RATE)])
+            clip = np.concatenate([np.zeros(RATE), said, np.zeros(RATE)])
+            noise_level = 0.0 if snr is None else level / 10 ** (snr / 20)
+            before = dict(engines.wakes)
+            for pcm in blocks(clip, None if snr is None else noise, noise_level, seed=n):
+                engines.hear(pcm)
+            engines.reset()
+            for key, count in engines.wakes.items():
+                if count > before.get(key, 0):
+                    results.setdefault(str(key), {}).setdefault(cond, 0)
+                    results[str(key)][cond] += 1
+        total = len(clips)
+    return {"family": family, "results": results, "clips": total}
+
+
+def hash_seed(text: str) -> int:
+    return int(hashlib.sha1(text.encode()).hexdigest()[:8], 16)
+
+
+# --- the table -------------------------------------------------------------------------------
 
 
 def main() -> None:
-    thresholds = [float(a) for a in sys.argv[1:]] or [1e-20, 1e-30, 1e-40, 1e-45, 1e-50]
-    speech = np.concatenate(
-        [
-            pad(synth(t, voice=v, speed=s), 0.2, 0.3)
-            for t in IN_GRAMMAR + OUT_OF_GRAMMAR
-            for v in VOICES
-            for s in SPEEDS
-        ]
-    )
-    negatives = {"commands": mix(speech, snr_db=20), "floor": mix(np.zeros(RATE * 300, np.float32))}
-    print("| threshold | clean | 20 dB | 10 dB | 5 dB | false/h commands | false/h floor | RTF |")
-    print("|---|---|---|---|---|---|---|---|")
-    for threshold in thresholds:
-        detector = KeyphraseWakeDetector(threshold=threshold)
-        start = time.process_time()
-        audio = 0.0
-        cells = []
-        for snr in (None, 20.0, 10.0, 5.0):
-            hits = total = 0
-            for v in VOICES:
-                for s in SPEEDS:
-                    pcm = mix(pad(synth("hey speaker", voice=v, speed=s), 1.0, 1.0), snr_db=snr)
-                    audio += len(pcm) / (2 * RATE)
-                    hits += count(detector, pcm) > 0
-                    total += 1
-            cells.append(f"{hits}/{total}")
-        rates = []
-        for pcm in negatives.values():
-            hours = len(pcm) / (2 * RATE) / 3600
-            audio += hours * 3600
-            rates.append(f"{count(detector, pcm) / hours:.1f}")
-        rtf = (time.process_time() - start) / audio
-        print(f"| {threshold:g} | " + " | ".join(cells) + f" | {' | '.join(rates)} | {rtf:.3f} |")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="a few minutes, for trying")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    args = parser.parse_args()
+    families = ("pocketsphinx", *MICRO_PHRASES)
+    started = time.monotonic()
+    spoken = talk(args.small)  # synthesised once, here, before the workers read it
+    print(f"talk: {spoken.sentences} sentences, {spoken.seconds / 60:.1f} min; "
+          f"synthesised or loaded in {time.monotonic() - started:.0f} s", flush=True)  # fmt: skip
+    conditions = ("talk+floor", "talk+music", "talk+babble", "music alone", "floor alone")
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        hit_runs = pool.map(hits_job, [(f, args.small) for f in families])
+        negative_runs = pool.map(negatives_job, [(c, args.small, families) for c in conditions])
+        hits = {run["family"]: run for run in hit_runs}
+        negatives = list(negative_runs)
+    print_table(hits, negatives, args.small)
+    print(f"\n(wall {time.monotonic() - started:.0f} s)")
+
+
+def print_table(hits: dict[str, Any], negatives: list[dict[str, Any]], small: bool) -> None:
+    hit_conds = ["clean" if s is None else f"{s:g} dB {n}" for n, s in HIT_CONDITIONS]
+    neg_conds = [run["condition"] for run in negatives]
+    hours = {run["condition"]: run["seconds"] / 3600 for run in negatives}
+    talk_h = sum(h for c, h in hours.items() if c.startswith("talk"))
+    print(f"\nFalse wakes per hour (count) on {talk_h:.2f} h of talk in all, "
+          f"each talk stream {hours['talk+floor'] * 60:.0f} min; backgrounds at "
+          f"{BACKGROUND_SNR:g} dB below the speech. Hits of the engine's own phrase, "
+          f"{hits['pocketsphinx']['clips']} clips per condition"
+          f"{' (small run)' if small else ''}.\n")  # fmt: skip
+    print("| engine | phrase | threshold | " + " | ".join(f"hits {c}" for c in hit_conds) + " | "
+          + " | ".join(f"false/h {c}" for c in neg_conds) + " | RTF |")  # fmt: skip
+    print("|---|---|---|" + "---|" * (len(hit_conds) + len(neg_conds) + 1))
+    audio_s = sum(run["seconds"] for run in negatives)
+    rows: list[tuple[str, str, float, str]] = [
+        ("pocketsphinx", KEYPHRASE, t, "pocketsphinx") for t in PS_THRESHOLDS
+    ]
+    rows += [("micro", p, c, p) for p, m in MICRO_PHRASES.items() for c in cutoffs_of(m)]
+    for engine, phrase, threshold, family in rows:
+        key = str((phrase, threshold))
+        clips = hits[family]["clips"]
+        found = hits[family]["results"].get(key, {})
+        cells = [f"{found.get(c, 0)}/{clips}" for c in hit_conds]
+        for run in negatives:
+            n = run["wakes"].get((phrase, threshold), 0)
+            cells.append(f"{n / hours[run['condition']]:.1f} ({n})")
+        cpu = sum(run["cpu"].get(family, 0.0) for run in negatives)
+        if engine == "pocketsphinx":
+            cpu /= len(PS_THRESHOLDS)  # each threshold is its own detector
+        label = f"{threshold:g}"
+        if engine == "pocketsphinx" and threshold == BASELINE:
+            label += " (today)"
+        elif engine == "micro" and threshold == own_cutoff(phrase):
+            label += " (model's)"
+        print(
+            f"| {engine} | {phrase} | {label} | " + " | ".join(cells) + f" | {cpu / audio_s:.3f} |"
+        )
 
 
 if __name__ == "__main__":
