@@ -47,7 +47,7 @@ from tests.asr.commands import IN_GRAMMAR, OUT_OF_GRAMMAR
 from tests.asr.speech import PIPER_VOICES, SPEEDS, VOICES, synth
 from tests.audio import signals as S
 
-VERSION = "1"
+VERSION = "2"
 """Bump when the audio recipe changes: it is part of the cache key."""
 OUT = Path(__file__).resolve().parent / "out" / "wake"
 RATE = 16000
@@ -113,7 +113,7 @@ CONVERSATION = (
     "the bus was packed this morning",
     "my computer has been really slow lately",
     "we need a new lightbulb in the hallway",
-    "alexa is a name my cousin almost gave her daughter",
+    "alexandra is a name my cousin almost gave her daughter",
     "jarvis was the butler in that old film",
     "the my croft family lived next door for years",
     "okay now what did the doctor say",
@@ -152,6 +152,13 @@ class Talk:
     sentences: int
     level: float
     """RMS of the speech while it sounds (int16 scale): backgrounds are set against it."""
+    said: tuple[tuple[float, str, str], ...]
+    """(start in seconds, sentence, voice) of each sentence, for what woke an engine."""
+
+    def sentence_at(self, seconds: float) -> str:
+        """The sentence said at (or last before) `seconds`, with its voice."""
+        before = [s for s in self.said if s[0] <= seconds]
+        return f"{before[-1][1]!r} ({before[-1][2]})" if before else "(before any)"
 
     def samples(self) -> np.ndarray:
         return np.load(self.path, mmap_mode="r")
@@ -176,31 +183,37 @@ def talk(small: bool) -> Talk:
     path = OUT / f"talk-{key}.npy"
     meta = path.with_suffix(".json")
     if path.exists() and meta.exists():
-        info = json.loads(meta.read_text())
-        return Talk(path, info["seconds"], info["sentences"], info["level"])
+        return _talk_from(path, json.loads(meta.read_text()))
     OUT.mkdir(parents=True, exist_ok=True)
     pieces: list[np.ndarray] = []
     levels: list[float] = []
+    said: list[tuple[float, str, str]] = []
     total = 0
     started = time.monotonic()
     for n, (text, voice, speed) in enumerate(plan):
         if total >= target_s * RATE:
             break
-        said = speech(text, voice, speed)
-        lo, hi = S.speech_bounds(said)
-        levels.append(S.rms(said[int(lo * RATE) : int(hi * RATE)]))
+        spoken = speech(text, voice, speed)
+        lo, hi = S.speech_bounds(spoken)
+        levels.append(S.rms(spoken[int(lo * RATE) : int(hi * RATE)]))
         gap = np.zeros(int(rng.uniform(0.3, 1.2) * RATE))
-        pieces += [said, gap]
-        total += len(said) + len(gap)
+        said.append((total / RATE, text, f"{voice} {speed}" if speed else voice))
+        pieces += [spoken, gap]
+        total += len(spoken) + len(gap)
         if n % 100 == 99:
             print(f"  talk: {n + 1} sentences, {total / RATE / 60:.1f} min of audio "
                   f"({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)  # fmt: skip
     stream = np.clip(np.round(np.concatenate(pieces)), -32768, 32767).astype(np.int16)
     np.save(path, stream)
     info = {"seconds": len(stream) / RATE, "sentences": len(pieces) // 2,
-            "level": float(np.mean(levels))}  # fmt: skip
+            "level": float(np.mean(levels)), "said": said}  # fmt: skip
     meta.write_text(json.dumps(info))
-    return Talk(path, info["seconds"], info["sentences"], info["level"])
+    return _talk_from(path, info)
+
+
+def _talk_from(path: Path, info: dict[str, Any]) -> Talk:
+    said = tuple((float(at), str(text), str(voice)) for at, text, voice in info["said"])
+    return Talk(path, info["seconds"], info["sentences"], info["level"], said)
 
 
 # --- the engines ------------------------------------------------------------------------------
@@ -209,15 +222,17 @@ def talk(small: bool) -> Talk:
 class Engines:
     """Every engine under test on one stream: counts of wakes per (engine, threshold), CPU."""
 
-    def __init__(self, families: Sequence[str]) -> None:
+    def __init__(self, families: Sequence[str], thresholds: Sequence[float]) -> None:
         self.keyphrase = (
-            {t: KeyphraseWakeDetector(phrase=KEYPHRASE, threshold=t) for t in PS_THRESHOLDS}
+            {t: KeyphraseWakeDetector(phrase=KEYPHRASE, threshold=t) for t in thresholds}
             if "pocketsphinx" in families
             else {}
         )
         self.micro = {p: MicroProbabilities(m) for p, m in MICRO_PHRASES.items() if p in families}
         self.cutoffs = {p: cutoffs_of(MICRO_PHRASES[p]) for p in self.micro}
         self.wakes: dict[tuple[str, float], int] = {}
+        self.times: dict[tuple[str, float], list[float]] = {}
+        """When each wake came (seconds into the stream)."""
         self.cpu: dict[str, float] = {}
         self._above: dict[tuple[str, float], bool] = {}
         self._at = 0.0
@@ -230,16 +245,16 @@ class Engines:
             found = detector.process(chunk)
             self._spent("pocketsphinx", started)
             if found is not None:
-                self._count((KEYPHRASE, threshold))
+                self._count((KEYPHRASE, threshold), found.when)
         for phrase, model in self.micro.items():
             started = time.process_time()
-            probabilities = [p for _, p in model.process(pcm)]
+            probabilities = list(model.process(pcm))
             self._spent(phrase, started)
             for cutoff in self.cutoffs[phrase]:
-                for probability in probabilities:
+                for left, probability in probabilities:
                     key = (phrase, cutoff)
                     if probability > cutoff and not self._above.get(key, False):
-                        self._count(key)
+                        self._count(key, self._at - left / (2 * RATE))
                     self._above[key] = probability > cutoff
 
     def reset(self) -> None:
@@ -250,8 +265,9 @@ class Engines:
             model.reset()
         self._above.clear()
 
-    def _count(self, key: tuple[str, float]) -> None:
+    def _count(self, key: tuple[str, float], at: float) -> None:
         self.wakes[key] = self.wakes.get(key, 0) + 1
+        self.times.setdefault(key, []).append(at)
 
     def _spent(self, engine: str, started: float) -> None:
         self.cpu[engine] = self.cpu.get(engine, 0.0) + time.process_time() - started
@@ -289,11 +305,11 @@ def blocks(samples: np.ndarray, noise: str | None, level: float, seed: int) -> I
         yield np.clip(np.round(piece), -32768, 32767).astype("<i2").tobytes()
 
 
-def negatives_job(args: tuple[str, bool, tuple[str, ...]]) -> dict[str, Any]:
+def negatives_job(args: tuple[str, bool, tuple[str, ...], tuple[float, ...]]) -> dict[str, Any]:
     """False wakes of every engine on one negative stream."""
-    condition, small, families = args
+    condition, small, families, thresholds = args
     spoken = talk(small)
-    engines = Engines(families)
+    engines = Engines(families, thresholds)
     level = spoken.level / 10 ** (BACKGROUND_SNR / 20)
     if condition.startswith("talk"):
         samples = spoken.samples()
@@ -306,15 +322,19 @@ def negatives_job(args: tuple[str, bool, tuple[str, ...]]) -> dict[str, Any]:
         noise = "music" if condition == "music alone" else None
     for pcm in blocks(samples, noise, level, seed=hash_seed(condition)):
         engines.hear(pcm)
+    woke_by = {
+        key: [spoken.sentence_at(t) if condition.startswith("talk") else f"{t:.1f} s" for t in ts]
+        for key, ts in engines.times.items()
+    }
     return {"condition": condition, "seconds": len(samples) / RATE, "wakes": engines.wakes,
-            "cpu": engines.cpu}  # fmt: skip
+            "cpu": engines.cpu, "woke_by": woke_by}  # fmt: skip
 
 
-def hits_job(args: tuple[str, bool]) -> dict[str, Any]:
+def hits_job(args: tuple[str, bool, tuple[float, ...]]) -> dict[str, Any]:
     """Hits of one engine family on clips of its own phrase, per condition."""
-    family, small = args
+    family, small, thresholds = args
     phrase = KEYPHRASE if family == "pocketsphinx" else family
-    engines = Engines([family])
+    engines = Engines([family], thresholds)
     pool = voices()
     piper = [(v, s) for v, s in pool if v.startswith("piper:")]
     espeak = [(v, s) for v, s in pool if not v.startswith("piper:")]
@@ -356,7 +376,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="a few minutes, for trying")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument("--ps-thresholds", type=float, nargs="+", default=list(PS_THRESHOLDS),
+                        help="pocketsphinx thresholds (default: %(default)s)")  # fmt: skip
     args = parser.parse_args()
+    thresholds = tuple(args.ps_thresholds)
     families = ("pocketsphinx", *MICRO_PHRASES)
     started = time.monotonic()
     spoken = talk(args.small)  # synthesised once, here, before the workers read it
@@ -364,15 +387,20 @@ def main() -> None:
           f"synthesised or loaded in {time.monotonic() - started:.0f} s", flush=True)  # fmt: skip
     conditions = ("talk+floor", "talk+music", "talk+babble", "music alone", "floor alone")
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        hit_runs = pool.map(hits_job, [(f, args.small) for f in families])
-        negative_runs = pool.map(negatives_job, [(c, args.small, families) for c in conditions])
+        hit_runs = pool.map(hits_job, [(f, args.small, thresholds) for f in families])
+        negative_runs = pool.map(
+            negatives_job, [(c, args.small, families, thresholds) for c in conditions]
+        )
         hits = {run["family"]: run for run in hit_runs}
         negatives = list(negative_runs)
-    print_table(hits, negatives, args.small)
+    print_table(hits, negatives, args.small, thresholds)
+    print_woken(negatives, thresholds)
     print(f"\n(wall {time.monotonic() - started:.0f} s)")
 
 
-def print_table(hits: dict[str, Any], negatives: list[dict[str, Any]], small: bool) -> None:
+def print_table(
+    hits: dict[str, Any], negatives: list[dict[str, Any]], small: bool, thresholds: Sequence[float]
+) -> None:
     hit_conds = ["clean" if s is None else f"{s:g} dB {n}" for n, s in HIT_CONDITIONS]
     neg_conds = [run["condition"] for run in negatives]
     hours = {run["condition"]: run["seconds"] / 3600 for run in negatives}
@@ -387,7 +415,7 @@ def print_table(hits: dict[str, Any], negatives: list[dict[str, Any]], small: bo
     print("|---|---|---|" + "---|" * (len(hit_conds) + len(neg_conds) + 1))
     audio_s = sum(run["seconds"] for run in negatives)
     rows: list[tuple[str, str, float, str]] = [
-        ("pocketsphinx", KEYPHRASE, t, "pocketsphinx") for t in PS_THRESHOLDS
+        ("pocketsphinx", KEYPHRASE, t, "pocketsphinx") for t in thresholds
     ]
     rows += [("micro", p, c, p) for p, m in MICRO_PHRASES.items() for c in cutoffs_of(m)]
     for engine, phrase, threshold, family in rows:
@@ -400,7 +428,7 @@ def print_table(hits: dict[str, Any], negatives: list[dict[str, Any]], small: bo
             cells.append(f"{n / hours[run['condition']]:.1f} ({n})")
         cpu = sum(run["cpu"].get(family, 0.0) for run in negatives)
         if engine == "pocketsphinx":
-            cpu /= len(PS_THRESHOLDS)  # each threshold is its own detector
+            cpu /= len(thresholds)  # each threshold is its own detector
         label = f"{threshold:g}"
         if engine == "pocketsphinx" and threshold == BASELINE:
             label += " (today)"
@@ -409,6 +437,21 @@ def print_table(hits: dict[str, Any], negatives: list[dict[str, Any]], small: bo
         print(
             f"| {engine} | {phrase} | {label} | " + " | ".join(cells) + f" | {cpu / audio_s:.3f} |"
         )
+
+
+def print_woken(negatives: list[dict[str, Any]], thresholds: Sequence[float]) -> None:
+    """What woke each engine at its baseline or model's own threshold, and the ones above."""
+    print("\nWhat woke them (the sentence being said, or the time into music or floor alone):")
+    for phrase, model in (("hey speaker", ""), *MICRO_PHRASES.items()):
+        for threshold in thresholds if not model else cutoffs_of(model):
+            if model and threshold < own_cutoff(phrase):
+                continue
+            woke = [f"{run['condition']}: {w}" for run in negatives
+                    for w in run["woke_by"].get((phrase, threshold), [])]  # fmt: skip
+            shown = "; ".join(woke[:12]) + (
+                f"; ... ({len(woke) - 12} more)" if len(woke) > 12 else ""
+            )
+            print(f"- {phrase} at {threshold:g}: {len(woke)} wakes{': ' if woke else ''}{shown}")
 
 
 if __name__ == "__main__":
