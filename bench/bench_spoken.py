@@ -13,8 +13,9 @@ pinned to one CPU (RTF = process CPU time / audio time; peak RSS per process):
   confidence fitted to be a probability, alternatives that mean one action pooled);
 - today: the path before that (asr.verify off, alternatives combined as main e30ad60 did).
 
-The wake phrase detector at the configured threshold is measured on "hey speaker" clips per
-condition and on all the other audio (false wakes/h). `--free-lm` adds pocketsphinx with no
+The pocketsphinx keyphrase spotter at the configured wake.threshold is measured on "hey
+speaker" clips per condition and on all the other audio (false wakes/h); bench_wake.py
+compares the wake engines. `--free-lm` adds pocketsphinx with no
 grammar (slow). The per-clip results are saved for bench/fit_confidence.py.
 
     python3 bench/bench_spoken.py --quick     # 100 espeak + 150 piper commands
@@ -289,7 +290,7 @@ def worker(task: str, folder_name: str, cpu: int) -> dict[str, Any]:
 def _run_wake(config: Config, folder: Path, items: list[C.Item]) -> dict[str, Any]:
     from assistant.asr.wake import KeyphraseWakeDetector
 
-    detector = KeyphraseWakeDetector(phrase=config.wake.phrase, threshold=config.wake.threshold)
+    detector = KeyphraseWakeDetector(phrase=C.WAKE_PHRASE, threshold=config.wake.threshold)
     hits: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     false: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
     cpu = audio = 0.0

@@ -13,7 +13,8 @@ from assistant.errors import ConfigError
 def test_example_config_loads() -> None:
     config = load_config(Path(__file__).resolve().parent.parent / "config.yaml")
     assert isinstance(config, Config)
-    assert config.wake.phrase == "hey speaker"
+    assert config.wake.phrase == Config().wake.phrase == "alexa"
+    assert config.wake.chosen_engine == "micro"
 
 
 def test_empty_file_gives_defaults(tmp_path: Path) -> None:
