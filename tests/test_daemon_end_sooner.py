@@ -27,7 +27,9 @@ AFTER_S = 0.35
 
 @pytest.fixture
 def rig(tmp_path: Path, fixture_library: FixtureLibrary) -> Iterator[Rig]:
-    running = Rig(rig_config(write_config(tmp_path, fixture_library)))
+    # "hey speaker" (pocketsphinx) run straight into the command, as test_daemon_one_breath.
+    config = write_config(tmp_path, fixture_library, extra='wake:\n  phrase: "hey speaker"\n')
+    running = Rig(rig_config(config))
     assert 0 < running.config.vad.complete_silence_ms < AFTER_S * 1000
     assert running.config.vad.trailing_silence_ms > AFTER_S * 1000
     try:
