@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from rapidfuzz import fuzz
@@ -34,8 +35,9 @@ leaves at half past four" read as "next one please" at 0.93). The sentence is th
 Measured on piper's voices, clean and at 20 dB, with 2 more words: 10 of 40 sentences of talk
 rejected so, among them the two the grammar read at over 0.9; of 30 commands one ("skip this
 one", read as "skip one", whisper "Let's get this one.") that would have been asked about. But
-whisper turns a short command it cannot place into a few words of its own (espeak's "volume
-forty" as "Ma, you borrowed it.", 2 more): 3 more is talk the commands miss, not a garble."""
+whisper turns a short command it cannot place into words of its own (espeak's "volume forty"
+as "Ma, you borrowed it." or "Ma will you for it?"): only words whisper is sure of count (see
+whisper_engine.SURE_LOGPROB), and 3 more of them."""
 FILLERS = frozenset({"mm", "mmm", "hmm", "hm", "mhm", "um", "uhm", "uh", "ah", "er", "erm"})
 """What whisper writes for a hum, a breath or a sound it cannot place ("Mm-hmm for the..." for
 espeak's "volume forty"): not words of talk, so never counted as words the commands miss."""
@@ -44,13 +46,23 @@ AGREED_CONFIDENCE = 0.97
 commands of a bench_spoken corpus (seed 11), and no out-of-domain sentence of 47 agreed."""
 
 
+@dataclass(frozen=True)
+class Heard:
+    """What an open-vocabulary recogniser wrote, and whether it was sure of it."""
+
+    text: str
+    sure: bool = True
+    """False when the recogniser was guessing (whisper's words for a sound it cannot place):
+    such words are no evidence of talk the commands do not explain."""
+
+
 class Transcriber(Protocol):
     """An open-vocabulary recogniser: whatever words it hears in one utterance."""
 
     @property
     def name(self) -> str: ...
 
-    def transcribe(self, audio: AudioChunk) -> str: ...
+    def transcribe(self, audio: AudioChunk) -> Heard: ...
 
 
 class SecondOpinion:
@@ -104,10 +116,11 @@ class SecondOpinion:
         audio = AudioChunk(b"".join(c.samples for c in chunks if c.rate == first.rate),
                            first.rate, first.width, first.channels, first.timestamp)  # fmt: skip
         try:
-            heard = self._transcriber.transcribe(audio)
+            opinion = self._transcriber.transcribe(audio)
         except AssistantError as exc:
             logger.warning("asr: no second opinion (%s)", exc)
             return transcript
+        heard = opinion.text
         self.last_opinion = heard
         words = " ".join(w for w in self._normalize(heard).split() if w not in FILLERS)
         similarity = fuzz.ratio(words, self._normalize(transcript.text))
@@ -115,7 +128,7 @@ class SecondOpinion:
                     similarity)  # fmt: skip
         low_similarity, more_words = UNEXPLAINED
         extra = len(words.split()) - len(self._normalize(transcript.text).split())
-        if similarity < low_similarity and extra >= more_words:
+        if opinion.sure and similarity < low_similarity and extra >= more_words:
             logger.info("asr: %r does not explain what was said: rejected", transcript.text)
             return Transcript((), rejected=transcript.text)
         if similarity < AGREE:

@@ -15,12 +15,18 @@ from typing import Any
 import numpy as np
 
 from assistant.asr.pcm import PcmAdapter
+from assistant.asr.second_opinion import Heard
 from assistant.audio.base import AudioChunk
 from assistant.errors import EngineError, ModelError
 
 logger = logging.getLogger(__name__)
 
 RATE = 16000
+SURE_LOGPROB = -0.6
+"""Average log-probability per token under which whisper was guessing. Measured here: piper's
+voice saying talk or commands, clean and at 20 dB, -0.04 to -0.29; whisper's own words for
+espeak's "volume forty" ("Thank you for the...", "Ma will you for it?") -1.1 to -1.3, and for
+sounds it half hears ("For us." for piper's "pause") -0.9."""
 
 
 def bundled_model() -> Path | None:
@@ -54,13 +60,13 @@ class WhisperTranscriber:
     def name(self) -> str:
         return "whisper (faster-whisper)"
 
-    def transcribe(self, audio: AudioChunk) -> str:
+    def transcribe(self, audio: AudioChunk) -> Heard:
         """The words heard in `audio` (any rate), as whisper writes them."""
         adapter = PcmAdapter(rate=RATE)
         pcm = adapter.convert(audio) + adapter.flush()
         samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
         if not len(samples):
-            return ""
+            return Heard("")
         with self._lock:
             model = self._load()
             segments, _ = model.transcribe(
@@ -71,7 +77,9 @@ class WhisperTranscriber:
                 condition_on_previous_text=False,
                 vad_filter=False,
             )
-            return " ".join(s.text.strip() for s in segments).strip()
+            found = list(segments)
+        text = " ".join(s.text.strip() for s in found).strip()
+        return Heard(text, sure=all(s.avg_logprob >= SURE_LOGPROB for s in found))
 
     def _load(self) -> Any:
         if self._model is None:
