@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import wave
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,10 +38,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_daemon import TICKS_PER_S, Daemon, NoiseFloor, command_wav, cpu_ticks, vm_kb
+import numpy as np
+from bench_daemon import TICKS_PER_S, WAKE_PHRASE, Background, Daemon, cpu_ticks, vm_kb
 from mutagen.mp3 import MP3
 
 from assistant.config import SpeechConfig
+from tests.asr.speech import RATE, synth
 from tests.fixtures.config import write_config
 from tests.fixtures.generate import make_library
 from tests.native_heaps import heap_bytes
@@ -182,6 +185,19 @@ def report(samples: list[Sample], warmup_steps: int) -> bool:
     return all(ok for _, ok in checks)
 
 
+def command_wav(path: Path, command: str) -> Path:
+    """The wake phrase, a 0.5 s pause, the command, written to `path`; no floor of its own
+    (Background plays one)."""
+    parts = [synth(WAKE_PHRASE), np.zeros(RATE // 2, np.float32), synth(command)]
+    pcm = (np.clip(np.concatenate(parts), -1, 1) * 32767).astype("<i2").tobytes()
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(pcm)
+    return path
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0)
@@ -210,12 +226,12 @@ def main() -> int:
         folder = root / "soak"
         folder.mkdir()
         config = write_config(folder, library, stations={STATION: radio.url}, player="  volume: 60")
-        config.write_text(config.read_text() + "audio:\n  device: pulse\n")
+        config.write_text(config.read_text() + "audio:\n  device: pulse\n"
+                          f'wake:\n  mode: phrase\n  phrase: "{WAKE_PHRASE}"\n')  # fmt: skip
         wavs = []
         for i, text in enumerate(SPOKEN):
-            wav = command_wav(root, text)
-            wavs.append(wav.rename(root / f"spoken-{i}.wav"))
-        floor = NoiseFloor()
+            wavs.append(command_wav(root / f"spoken-{i}.wav", text))
+        floor = Background()
         temp_dirs = (daemon_tmp, Path(env["XDG_RUNTIME_DIR"]) / "assistant")
         cache = folder / "state" / "tts-cache"
         samples: list[Sample] = []
