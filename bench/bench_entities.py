@@ -33,6 +33,10 @@ from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bench_understand import baseline_tree
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 # The matcher that was on main when its speed work began (bench_understand's baseline_tree).
@@ -221,21 +225,6 @@ def run_worker(root: Path, job: dict[str, Any]) -> dict[str, Any]:
     )
     answer: dict[str, Any] = json.loads(done.stdout)
     return answer
-
-
-def baseline_tree(commit: str) -> Path:
-    """The baseline commit's assistant/ and intents/, exported once."""
-    target = HERE / "out" / f"baseline-{commit}"
-    if not (target / "assistant").is_dir():
-        target.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(
-            ["git", "archive", commit, "assistant", "intents"],
-            cwd=ROOT,
-            capture_output=True,
-            check=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    return target
 
 
 def main() -> None:
