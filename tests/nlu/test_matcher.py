@@ -111,6 +111,8 @@ UNDERSTOOD: list[tuple[str, str, dict[str, Any]]] = [
     ("i want to hear some eminem", "PlayArtist", {"artist": "Eminem"}),
     ("please play the beatles", "PlayArtist", {"artist": "The Beatles"}),
     ("hey speaker play queen", "PlayArtist", {"artist": "Queen"}),
+    ("alexa play queen", "PlayArtist", {"artist": "Queen"}),
+    ("hey mycroft, play the beatles", "PlayArtist", {"artist": "The Beatles"}),
     ("put on some nirvana", "PlayArtist", {"artist": "Nirvana"}),
     ("play spice girls", "PlayArtist", {"artist": "Spice Girls"}),
     # Albums
