@@ -18,11 +18,11 @@ import pytest
 from assistant.daemon import State
 from assistant.dialogue import NOT_UNDERSTOOD
 from assistant.player.base import PlayState
-from tests.asr.speech import RATE, mix, synth
+from tests.asr.speech import mix, synth
 from tests.fixtures.config import write_config
 from tests.fixtures.generate import FixtureLibrary
 from tests.skills.support import Rig, rig_config
-from tests.test_daemon_one_breath import Assistant
+from tests.test_daemon_one_breath import Assistant, _silence
 from tests.test_daemon_states import FOLLOW_UP_S
 
 UNRELATED = (
@@ -45,10 +45,6 @@ def rig(tmp_path: Path, fixture_library: FixtureLibrary) -> Iterator[Rig]:
         yield running
     finally:
         running.close()
-
-
-def _silence(seconds: float) -> np.ndarray:
-    return np.zeros(int(seconds * RATE), np.float32)
 
 
 def _nothing_done(response: str) -> bool:

@@ -122,12 +122,13 @@ class SecondOpinion:
             return transcript
         heard = opinion.text
         self.last_opinion = heard
-        words = " ".join(w for w in self._normalize(heard).split() if w not in FILLERS)
-        similarity = fuzz.ratio(words, self._normalize(transcript.text))
+        words = [w for w in self._normalize(heard).split() if w not in FILLERS]
+        reading = self._normalize(transcript.text)
+        similarity = fuzz.ratio(" ".join(words), reading)
         logger.info("asr: second opinion %r on %r: %.0f%% alike", heard, transcript.text,
                     similarity)  # fmt: skip
         low_similarity, more_words = UNEXPLAINED
-        extra = len(words.split()) - len(self._normalize(transcript.text).split())
+        extra = len(words) - len(reading.split())
         if opinion.sure and similarity < low_similarity and extra >= more_words:
             logger.info("asr: %r does not explain what was said: rejected", transcript.text)
             return Transcript((), rejected=transcript.text)
