@@ -53,10 +53,12 @@ def _breath(text: str) -> bytes:
 def test_a_finished_command_is_done_after_the_short_silence(rig: Rig) -> None:
     assistant = Assistant(rig)
     try:
-        assistant.hear(_breath("hey speaker next song"))
+        # "volume up": heard at 0.99 in this breath. ("next song" was 0.80 on one machine and
+        # 0.796 on another: on the edge of hearing.SURE, so it waited the trailing silence.)
+        assistant.hear(_breath("hey speaker volume up"))
         last = assistant.heard()
-        assert last.get("heard") == "next song", last
-        assert last.get("intent") == "NextTrack", last
+        assert last.get("heard") == "volume up", last
+        assert last.get("intent") == "VolumeUp", last
     finally:
         assistant.close()
 
