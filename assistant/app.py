@@ -9,6 +9,7 @@ import json
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 from assistant import control, doctor, models, private_dirs
 from assistant.asr.base import Recognizer, WakeDetector
 from assistant.asr.engines import make_recognizer, with_second_opinion
+from assistant.asr.second_opinion import SecondOpinion
 from assistant.audio.endpoint import Endpointer
 from assistant.audio.microphone import MicrophoneSource
 from assistant.audio.vad import create_vad
@@ -517,6 +519,9 @@ def run_daemon(config_path: Path | None) -> int:
     with contextlib.ExitStack() as stack:
         core = stack.enter_context(open_core(config))
         recognizer = build_recognizer(config, core.matcher)
+        if isinstance(recognizer, SecondOpinion):
+            # On its own thread: the daemon listens meanwhile; a doubtful command waits for it.
+            threading.Thread(target=recognizer.preload, name="preload", daemon=True).start()
         wake = build_wake(config)
         clips = MpvClipPlayer(
             audio_output=config.player.audio_output, audio_device=config.player.audio_device

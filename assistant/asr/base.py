@@ -128,6 +128,12 @@ class HearsSoFar(Protocol):
         say now (no grammar, no audio). accept() and finish() go on as before."""
         ...
 
+    def accept_silence(self, chunk: AudioChunk) -> None:
+        """Audio after the last so_far() that was heard as silence (the rest of the trailing
+        silence): still the utterance's, but finish() need not decode again for it; the
+        transcript is the one so_far() decoded."""
+        ...
+
 
 @dataclass(frozen=True)
 class WakeEvent:

@@ -64,6 +64,9 @@ class Transcriber(Protocol):
 
     def transcribe(self, audio: AudioChunk) -> Heard: ...
 
+    def preload(self) -> None:
+        """Get ready ahead of the first transcribe (load a model); may take seconds."""
+
 
 class SecondOpinion:
     """A Recognizer that asks `transcriber` about the doubtful sentences of `primary`."""
@@ -99,10 +102,23 @@ class SecondOpinion:
     def set_grammar(self, grammar: Grammar | None) -> None:
         self._primary.set_grammar(grammar)
 
+    def preload(self) -> None:
+        """Load the second recogniser now, not on the first doubtful command."""
+        self._transcriber.preload()
+
     def so_far(self) -> SoFar | None:
         """The primary's: the second opinion is asked only about the finished utterance, and
         hears all of it."""
         return self._primary.so_far() if isinstance(self._primary, HearsSoFar) else None
+
+    def accept_silence(self, chunk: AudioChunk) -> None:
+        # Whisper hears it: it wrote "place songs ..." for "play songs ..." with 200 ms of
+        # silence after the words, and "play songs ..." with 500 ms.
+        self._chunks.append(chunk)
+        if isinstance(self._primary, HearsSoFar):
+            self._primary.accept_silence(chunk)
+        else:
+            self._primary.accept(chunk)
 
     def finish(self) -> Transcript:
         chunks, self._chunks = self._chunks, []

