@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 
 from assistant.asr.base import HearsSoFar, Recognizer, SoFar, Transcript
+from assistant.asr.second_opinion import DOUBT
 from assistant.audio.base import AudioChunk
 from assistant.audio.endpoint import Endpointer, Paused, SpeechStarted, Utterance
 from assistant.errors import AssistantError
@@ -25,6 +26,14 @@ SURE = 0.8
 """The recogniser's confidence below which words never end a command early. A command cut
 short at a pause is often heard as some other short command ("play ..." as "wait", at 0.63);
 the dialogue would ask about such a hearing anyway (nlu.confirm_below's default)."""
+
+KEEP = DOUBT[1]
+"""The confidence at a pause from which that decode is the transcript when nothing more is
+said: a command so clear that no second opinion or question follows. Below it the whole
+utterance is decoded again, as the confidence fit heard commands: with 200 ms of silence after
+the words instead of 500, doubtful commands moved to rejections (bench/bench_end_sooner.py:
+3 of 40 piper commands), and ones from 0.8 up to it were sent to whisper, which garbles
+espeak's "volume forty" and asked about it."""
 
 Understand = Callable[[str], IntentResult | None]
 """What a sentence would be understood as (Dialogue.reading): no action taken."""
@@ -53,7 +62,7 @@ class Hearing:
     The recogniser gets the utterance's audio at each pause and at the end, each sample
     once, so at the end only what came after the last pause is left to give it. When nothing
     was said after the last pause (the utterance ended there, early or after the whole
-    trailing silence) and the recogniser was sure of the words there, the rest is given as
+    trailing silence) and the words there were clear (KEEP), the rest is given as
     silence (HearsSoFar.accept_silence): the decode made at the pause is the transcript
     (pocketsphinx keeps it), so the answer does not wait for a second decode of the same
     words.
@@ -69,7 +78,7 @@ class Hearing:
         self._fed = 0
         """Bytes of the current utterance's audio given to the recogniser."""
         self._paused_end: float | None = None
-        """Where the speech ended at the last pause whose words the recogniser was sure of."""
+        """Where the speech ended at the last pause whose words were clear (KEEP)."""
 
     def warm_up(self, chunk: AudioChunk) -> None:
         self._endpointer.warm_up(chunk)
@@ -114,11 +123,8 @@ class Hearing:
         except AssistantError as exc:
             logger.warning("hearing: no early end (%s)", exc)
             return None
-        # A sure decode there stands; a doubtful one is decoded again on the whole utterance,
-        # as the confidence fit heard commands (bench/bench_end_sooner.py: kept at any
-        # confidence, 200 ms of silence instead of 500 shifted doubtful ones to rejections).
-        sure = so_far is not None and so_far.complete and (so_far.confidence or 0.0) >= SURE
-        self._paused_end = pause.end if sure else None
+        clear = so_far is not None and so_far.complete and (so_far.confidence or 0.0) >= KEEP
+        self._paused_end = pause.end if clear else None
         if so_far is None or not finished(so_far, self._understand):
             if so_far is not None:
                 logger.debug("hearing: %r at a pause: listening on", so_far.text)

@@ -21,7 +21,7 @@ from assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
 from assistant.audio.base import AudioChunk
 from assistant.audio.endpoint import Utterance
 from assistant.config import Config
-from assistant.hearing import SURE, Hearing, finished
+from assistant.hearing import KEEP, Hearing, finished
 from assistant.nlu.grammar import build_grammar
 from tests.asr.speech import RATE, mix, synth
 from tests.fixtures.config import write_config
@@ -261,13 +261,13 @@ def _hear_counted(rig: Rig, recognizer: Counting, pcm: bytes) -> tuple[Utterance
 def test_after_the_whole_silence_the_decode_made_at_the_pause_is_the_answer(
     rig: Rig, recognizer: PocketsphinxRecognizer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # "play the album help" may go on, so it waits the whole trailing silence; nothing was
-    # said after its pause, so the rest is given as silence and the decode made at the pause
-    # is the transcript: the same words are not decoded again.
+    # "play something by queen" may go on ("... and ..."), so it waits the whole trailing
+    # silence; heard clearly at its pause (0.99) with nothing said after it, the rest is given
+    # as silence and the decode made at the pause is the transcript: no second decode.
     counting = Counting(recognizer, monkeypatch)
-    utterance, transcript = _hear_counted(rig, counting, _said("play the album help"))
+    utterance, transcript = _hear_counted(rig, counting, _said("play something by queen"))
     assert not utterance.early
-    assert transcript.text == "play the album help"
+    assert transcript.text == "play something by queen"
     assert counting.decodes == 1
     silence_after_pause = int((TRAILING_S - COMPLETE_S) * RATE) * 2
     assert counting.silent == pytest.approx(silence_after_pause, abs=int(CHUNK_S * RATE) * 2)
@@ -290,13 +290,13 @@ def test_doubtful_words_at_the_pause_are_decoded_again_on_the_whole_utterance(
     rig: Rig, recognizer: PocketsphinxRecognizer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # "turn it down" may go on ("... to twenty"), so it waits the whole silence; heard at
-    # under hearing.SURE at its pause, it is decoded again with all of it, as the confidence
+    # under hearing.KEEP at its pause, it is decoded again with all of it, as the confidence
     # fit heard commands (a decode with 200 ms of silence instead of 500 rejects more).
     counting = Counting(recognizer, monkeypatch)
     utterance, transcript = _hear_counted(rig, counting, _said("turn it down"))
     assert not utterance.early
     assert transcript.text == "turn it down"
-    # (0.6-0.7 here; the rule is checked whichever side of SURE another machine puts it.)
-    doubtful = transcript.confidence < SURE
+    # (0.6-0.7 here; the rule is checked whichever side of KEEP another machine puts it.)
+    doubtful = transcript.confidence < KEEP
     assert counting.decodes == (2 if doubtful else 1)
     assert (counting.silent == 0) == doubtful
