@@ -2,7 +2,8 @@
 music at full volume, idle CPU, peak RSS.
 
 Starts a private PulseAudio (tests.virtual_audio), a fixture library and `assistant run` with
-audio.device pulse, player.audio_output pulse and the wake phrase "hey speaker". A background
+audio.device pulse, player.audio_output pulse and the wake phrase "hey speaker" (--wake-phrase:
+another, e.g. "hey mycroft" on microWakeWord, against a baseline that has it). A background
 plays into the virtual microphone the whole time (a real microphone never delivers digital
 silence): the -40 dBFS floor ("clean"), or pink noise 20 dB under the commands ("pink 20 dB");
 commands are mixed on top of it with paplay. The microphone (micsink.monitor) and the music
@@ -70,6 +71,7 @@ PLAYLIST = "Songs to Sing in the Car"
 COMMAND = "play songs to sing in the car"
 """The issue's own example; its answer ("Playing Songs to Sing in the Car.") is about 2 s."""
 WAKE_PHRASE = "hey speaker"
+"""The phrase said (--wake-phrase): pocketsphinx's keyphrase spotter, or a microWakeWord one."""
 BASELINE = "41a6d3b"
 """main before issue 10's sooner answers (one breath had landed): the commit measured against."""
 CONDITIONS: dict[str, float | None] = {"clean": None, "pink 20 dB": 20.0}
@@ -365,14 +367,18 @@ class Daemon:
 
 
 def daemon_config(
-    root: Path, library: FixtureLibrary, asr: str = "", trailing_ms: int | None = None
+    root: Path,
+    library: FixtureLibrary,
+    asr: str = "",
+    trailing_ms: int | None = None,
+    phrase: str = WAKE_PHRASE,
 ) -> Path:
     """Keys the baseline knows too; the rest of the settings are each tree's own defaults."""
     folder = root / f"daemon-{len(list(root.glob('daemon-*')))}"
     folder.mkdir()
     path = write_config(folder, library, player="  volume: 100", extra=asr)
     text = path.read_text().replace('audio_output: "null"', 'audio_output: "pulse"')
-    text += f'audio:\n  device: pulse\nwake:\n  mode: phrase\n  phrase: "{WAKE_PHRASE}"\n'
+    text += f'audio:\n  device: pulse\nwake:\n  mode: phrase\n  phrase: "{phrase}"\n'
     if trailing_ms is not None:
         text += f"vad:\n  trailing_silence_ms: {trailing_ms}\n"
     path.write_text(text)
@@ -387,10 +393,10 @@ class Clip:
     """int16 RMS of its speech, for the noise mixed under it."""
 
 
-def one_breath(root: Path, voice: str) -> Clip:
+def one_breath(root: Path, voice: str, phrase: str = WAKE_PHRASE) -> Clip:
     """`voice` saying the wake phrase and the command without a pause, freshly rendered; no
     floor of its own (Background plays one)."""
-    spoken = synth(f"{WAKE_PHRASE} {COMMAND}", voice=f"piper:{voice}", repeatable=False)
+    spoken = synth(f"{phrase} {COMMAND}", voice=f"piper:{voice}", repeatable=False)
     speech = spoken.astype(np.float64) * PIPER_GAIN * 32767
     lo, hi = speech_bounds(speech)
     level = float(np.sqrt(np.mean(speech[int(lo * RATE) : int(hi * RATE)] ** 2)))
@@ -404,9 +410,9 @@ def one_breath(root: Path, voice: str) -> Clip:
     return Clip(path, voice, level)
 
 
-def after_a_pause(root: Path) -> Clip:
+def after_a_pause(root: Path, phrase: str = WAKE_PHRASE) -> Clip:
     """espeak-ng saying the wake phrase, a 0.5 s pause, the command."""
-    parts = [synth(WAKE_PHRASE), np.zeros(RATE // 2, np.float32), synth(COMMAND)]
+    parts = [synth(phrase), np.zeros(RATE // 2, np.float32), synth(COMMAND)]
     speech = np.concatenate(parts).astype(np.float64) * 32767
     path = root / "command-espeak.wav"
     with wave.open(str(path), "wb") as out:
@@ -704,6 +710,7 @@ def main() -> None:
         default=None,
         help="vad.trailing_silence_ms for the latency runs (default: each tree's own)",
     )
+    parser.add_argument("--wake-phrase", default=WAKE_PHRASE, help="e.g. 'hey mycroft' (micro)")
     args = parser.parse_args()
     if args.small:
         args.runs, args.idle_s, args.no_vosk = 3, 10.0, True
@@ -714,9 +721,11 @@ def main() -> None:
         root = Path(tmp)
         route_voice()
         library = make_library(root / "lib")
-        clips = [one_breath(root, voice) for voice in PIPER_VOICES]
+        phrase = args.wake_phrase
+        clips = [one_breath(root, voice, phrase) for voice in PIPER_VOICES]
         trials: list[Trial] = [(ONE_BREATH, c, clips, args.runs) for c in CONDITIONS]
-        trials.append((AFTER_A_PAUSE, "clean", [after_a_pause(root)], max(2, args.runs // 2)))
+        paused = [after_a_pause(root, phrase)]
+        trials.append((AFTER_A_PAUSE, "clean", paused, max(2, args.runs // 2)))
         floor: Background | None = None  # for the idle and memory part; latency runs play their own
         taps = Taps(Tap("micsink.monitor"), Tap("spk.monitor"), Tap("voice.monitor"))
         rss: list[tuple[str, int]] = []
@@ -726,7 +735,7 @@ def main() -> None:
         pocketsphinx = "asr:\n  engine: pocketsphinx\n"
         try:
             for name, tree in ((f"baseline {args.baseline}", baseline), ("this tree", None)):
-                config = daemon_config(root, library, pocketsphinx, args.trailing_ms)
+                config = daemon_config(root, library, pocketsphinx, args.trailing_ms, phrase)
                 daemon = Daemon(config, tree)
                 try:
                     latency[name] = latency_runs(daemon, taps, trials, args.timeout, name)
@@ -769,7 +778,7 @@ def main() -> None:
                 floor.close()
 
     trailing = args.trailing_ms if args.trailing_ms is not None else VadConfig().trailing_silence_ms
-    report(latency, idle, rss, trailing, args.trailing_ms is not None)
+    report(latency, idle, rss, trailing, args.trailing_ms is not None, args.wake_phrase)
     if vosk_failure:
         print(f"assistant run, vosk (Korean model): {vosk_failure}")
 
@@ -780,8 +789,9 @@ def report(
     rss: list[tuple[str, int]],
     trailing_ms: int,
     trailing_set: bool,
+    phrase: str,
 ) -> None:
-    print(f"\n{WAKE_PHRASE!r} + {COMMAND!r}: {ONE_BREATH} (piper voices in turn, fresh renderings)")
+    print(f"\n{phrase!r} + {COMMAND!r}: {ONE_BREATH} (piper voices in turn, fresh renderings)")
     print(f"and {AFTER_A_PAUSE} (as this bench measured before)")
     silence = f"vad.trailing_silence_ms = {trailing_ms}" if trailing_set else "each tree's own"
     print(f"(end of speech -> ... includes the silence that ends a command: {silence})")
