@@ -69,6 +69,16 @@ EARCON_ECHO_S = 0.6
 """...and until when its echo in the room may still be heard. "Speech" that started within
 the sound and was over within the echo was the earcon, never a command."""
 
+TAIL_START_S = 0.15
+TAIL_LONGEST_S = 0.45
+TAIL_CONFIDENCE = 0.3
+"""An utterance that began within TAIL_START_S of where the wake phrase was said to end,
+lasted at most TAIL_LONGEST_S and was heard at under TAIL_CONFIDENCE (nlu.min_confidence's
+default) or not at all was the phrase's own last sound: listening began inside it (a phrase
+end is the detector's firing minus a lag measured on one voice), and the pause after it ended
+that scrap as an utterance. The command said after the pause is listened for instead of
+answering "Sorry"."""
+
 ConfirmMode = Literal["earcon", "none", "speech"]
 
 
@@ -184,6 +194,10 @@ class Daemon:
         """Source time of the end of the latest chunk from the microphone."""
         self._idle_batch: list[AudioChunk] = []
         self._recent = RecentAudio(RECENT_S)
+        self._phrase_end: float | None = None
+        """Where the wake phrase that started this listening ended (None: not a wake)."""
+        self._after_tail = False
+        """Listening on after the phrase's tail: if nothing follows, that scrap is answered."""
         self._speaking: set[str] = set()
         self._follow_up_after_speech = False
         self._ducked = False
@@ -287,7 +301,12 @@ class Daemon:
         listening = self.state is State.LISTENING and not self._heard_speech
         if listening and self._clock() > self._listen_deadline:
             logger.info("daemon: no speech after %s", self._listening_for)
-            self._return_to_idle()
+            if self._after_tail:
+                # Nothing came after all: the scrap was all there was, answered as such.
+                self._set_state(State.THINKING)
+                self._answer(self.dialogue.handle_alternatives([]), None)
+            else:
+                self._return_to_idle()
 
     # --- audio: wake word, listening ------------------------------------------------------
 
@@ -305,6 +324,7 @@ class Daemon:
             self.start_listening(NO_SPEECH_TIMEOUT_S, after="the wake word")
             # The command starts where the phrase ended: in one breath, it is already under way.
             phrase_end = woke.phrase_end if woke.phrase_end is not None else woke.when
+            self._phrase_end = phrase_end
             self._earcon_due = phrase_end + WAKE_EARCON_WAIT_S
             before, after = self._recent.split(phrase_end)
             if self._hearing is not None:
@@ -349,6 +369,15 @@ class Daemon:
             # Played now, so heard from the newest audio on, however far the replay has got.
             self._earcon_at = self._heard_until
 
+    def _is_phrase_tail(self, utterance: Utterance, transcript: Transcript) -> bool:
+        """The utterance was the end of the wake phrase itself (see TAIL_START_S)."""
+        if self._phrase_end is None:
+            return False
+        began = utterance.start - self._phrase_end
+        short = utterance.end - utterance.start <= TAIL_LONGEST_S
+        unheard = not transcript.text or transcript.confidence < TAIL_CONFIDENCE
+        return began <= TAIL_START_S and short and unheard
+
     def _is_earcon(self, utterance: Utterance) -> bool:
         """The microphone heard the wake earcon itself."""
         began = utterance.start - self._earcon_at
@@ -367,6 +396,8 @@ class Daemon:
         )
         self._heard_speech = False
         self._earcon_due = None
+        self._phrase_end = None
+        self._after_tail = False
         self._listen_deadline = self._clock() + timeout_s
         self._set_state(State.LISTENING)
 
@@ -384,6 +415,13 @@ class Daemon:
             transcript.text,
             f" (rejected: {transcript.rejected!r})" if transcript.rejected else "",
         )
+        if self._is_phrase_tail(utterance, transcript):
+            logger.info("daemon: that was the wake phrase's own tail; listening on")
+            self.start_listening(NO_SPEECH_TIMEOUT_S, after="the wake word")
+            self._after_tail = True
+            if self._hearing is not None:  # what followed the scrap is the command's pre-roll
+                self._hearing.warm_up(utterance.audio)
+            return
         turn = self.dialogue.handle_alternatives(hypotheses)
         latency = time.monotonic() - utterance.speech_end_monotonic
         self._answer(turn, latency)

@@ -542,8 +542,33 @@ def test_no_to_a_question_cancels_and_goes_idle(loop: Loop) -> None:
 
 def test_nothing_recognised_is_answered_and_goes_idle(loop: Loop) -> None:
     loop.chunk(WAKE)
+    loop.quiet(0.3)
     loop.say("")  # rejected as out of grammar
     assert loop.settled() is State.SPEAKING
+    assert loop.voice.said == ["Sorry, I didn't understand."]
+    loop.voice.finish()
+    assert loop.settled() is State.IDLE
+
+
+def test_a_scrap_right_after_the_wake_phrase_is_its_tail_and_the_command_follows(
+    loop: Loop,
+) -> None:
+    # Short, heard as nothing, begun where the phrase was said to end: the phrase's own last
+    # sound (tests/test_daemon_one_breath.py has it with real speech).
+    loop.chunk(WAKE)
+    loop.say("")
+    assert loop.settled() is State.LISTENING and loop.voice.said == []
+    loop.quiet(0.3)
+    loop.say("what's playing")
+    assert loop.settled() is State.SPEAKING
+    assert loop.voice.said[0].startswith("Nothing is playing")
+
+
+def test_a_scrap_with_nothing_after_it_is_answered_when_listening_gives_up(loop: Loop) -> None:
+    loop.chunk(WAKE)
+    loop.say("")
+    assert loop.settled() is State.LISTENING
+    assert loop.advance(NO_SPEECH_TIMEOUT_S + 1) is State.SPEAKING
     assert loop.voice.said == ["Sorry, I didn't understand."]
     loop.voice.finish()
     assert loop.settled() is State.IDLE
