@@ -415,12 +415,14 @@ class Daemon:
             transcript.text,
             f" (rejected: {transcript.rejected!r})" if transcript.rejected else "",
         )
-        if self._is_phrase_tail(utterance, transcript):
+        if hearing is not None and self._is_phrase_tail(utterance, transcript):
+            # As for the earcon's sound: the same hearing listens on (its endpointer keeps
+            # the room and the pre-roll), with the whole wait for a command again.
             logger.info("daemon: that was the wake phrase's own tail; listening on")
-            self.start_listening(NO_SPEECH_TIMEOUT_S, after="the wake word")
-            self._after_tail = True
-            if self._hearing is not None:  # what followed the scrap is the command's pre-roll
-                self._hearing.warm_up(utterance.audio)
+            self._hearing, self._heard_speech = hearing, False
+            self._phrase_end, self._after_tail = None, True
+            self._listen_deadline = self._clock() + NO_SPEECH_TIMEOUT_S
+            self._set_state(State.LISTENING)
             return
         turn = self.dialogue.handle_alternatives(hypotheses)
         latency = time.monotonic() - utterance.speech_end_monotonic

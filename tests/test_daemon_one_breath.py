@@ -65,13 +65,9 @@ class Assistant:
     """The daemon's loop on its own thread, fed 30 ms microphone chunks."""
 
     def __init__(
-        self,
-        rig: Rig,
-        *,
-        late_s: float = 0.0,
-        wake: Callable[[WakeDetector], WakeDetector] | None = None,
+        self, rig: Rig, *, wake: Callable[[WakeDetector], WakeDetector] | None = None
     ) -> None:
-        """`wake` wraps the real wake detector."""
+        """`wake` wraps the real wake detector (LateWake, EarlyEnd)."""
         self.rig = rig
         config = rig.config
         detector = build_wake(config)
@@ -82,7 +78,7 @@ class Assistant:
             skills=rig.skills,
             player=rig.player,
             recognizer=build_recognizer(config, rig.matcher),
-            wake=wake(detector) if wake else LateWake(detector, late_s) if late_s else detector,
+            wake=wake(detector) if wake else detector,
             make_endpointer=lambda: build_endpointer(config),
             speech=self.voice,
             follow_up_s=FOLLOW_UP_S,
@@ -155,7 +151,7 @@ def test_one_breath_acts_on_the_whole_command(rig: Rig, snr_db: float | None) ->
 
 def test_one_breath_with_the_wake_reported_late(rig: Rig) -> None:
     # Most of the command has been said before the daemon learns of the wake phrase.
-    assistant = Assistant(rig, late_s=1.5)
+    assistant = Assistant(rig, wake=lambda detector: LateWake(detector, 1.5))
     try:
         breath = synth(f"hey speaker {COMMAND}", voice="piper:joe")
         _plays_the_playlist(assistant, _spoken(breath))
