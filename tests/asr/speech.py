@@ -38,7 +38,8 @@ def synth(
     CACHE.mkdir(parents=True, exist_ok=True)
     out = CACHE / f"{key}.wav"
     if not out.exists():
-        raw = CACHE / f"{key}.raw.wav"
+        # Per process: a bench's workers and a test run may render the same sentence at once.
+        raw = CACHE / f"{key}.{os.getpid()}.raw.wav"
         effects: list[str] = []
         if voice.startswith("piper:"):
             name = voice.removeprefix("piper:")
@@ -51,7 +52,7 @@ def synth(
                 check=True,
                 capture_output=True,
             )
-        tmp = CACHE / f"{key}.tmp.wav"
+        tmp = CACHE / f"{key}.{os.getpid()}.tmp.wav"
         subprocess.run(
             ["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(tmp), *effects],
             check=True,
