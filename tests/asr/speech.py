@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import tempfile
 import wave
@@ -38,28 +39,14 @@ def synth(
     CACHE.mkdir(parents=True, exist_ok=True)
     out = CACHE / f"{key}.wav"
     if not out.exists():
-        # Per process: a bench's workers and a test run may render the same sentence at once.
-        raw = CACHE / f"{key}.{os.getpid()}.raw.wav"
-        effects: list[str] = []
-        if voice.startswith("piper:"):
-            name = voice.removeprefix("piper:")
-            _piper_to(text, name, raw, noisy=noisy)
-            cents = PIPER_VOICES[name][3]
-            effects = ["pitch", str(cents)] if cents else []
-        else:
-            subprocess.run(
-                ["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text],
-                check=True,
-                capture_output=True,
-            )
-        tmp = CACHE / f"{key}.{os.getpid()}.tmp.wav"
-        subprocess.run(
-            ["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(tmp), *effects],
-            check=True,
-            capture_output=True,
-        )
-        tmp.replace(out)
-        raw.unlink()
+        # A working folder per call, as tests.fixtures.generate's: a bench's workers and a
+        # test run may render the same sentence at once, and a failed render leaves nothing.
+        work = Path(tempfile.mkdtemp(prefix=f"{key}.tmp-", dir=CACHE))
+        try:
+            _render(text, voice, speed, noisy, work / "raw.wav", work / "out.wav")
+            (work / "out.wav").replace(out)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     with wave.open(str(out), "rb") as wav:
         data = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
     return data.astype(np.float32) / 32768.0
@@ -78,6 +65,27 @@ PIPER_VOICES: dict[str, tuple[float, float, float, int]] = {
 }
 """Neural voices, named as `voice` arguments "piper:<name>"."""
 _piper: Any = None
+
+
+def _render(text: str, voice: str, speed: int, noisy: bool, raw: Path, out: Path) -> None:
+    """`text` said by `voice` (see synth), as 16 kHz mono 16-bit PCM in `out`."""
+    effects: list[str] = []
+    if voice.startswith("piper:"):
+        name = voice.removeprefix("piper:")
+        _piper_to(text, name, raw, noisy=noisy)
+        cents = PIPER_VOICES[name][3]
+        effects = ["pitch", str(cents)] if cents else []
+    else:
+        subprocess.run(
+            ["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text],
+            check=True,
+            capture_output=True,
+        )
+    subprocess.run(
+        ["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out), *effects],
+        check=True,
+        capture_output=True,
+    )
 
 
 def _piper_voice() -> Any:
