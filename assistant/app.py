@@ -436,7 +436,8 @@ def build_microphone(config: Config) -> MicrophoneSource:
 def build_recognizer(config: Config, matcher: Matcher) -> Recognizer:
     """The configured engine, constrained to what the matcher understands in this library."""
     grammar = build_grammar(matcher.intents, matcher.entities)
-    return with_second_opinion(config.asr, make_recognizer(config.asr, grammar), normalize)
+    recognizer = make_recognizer(config.asr, grammar)
+    return with_second_opinion(config.asr, recognizer, normalize, grammar)
 
 
 def run_listen(config: Config, *, files: list[Path], as_json: bool, max_seconds: float) -> int:

@@ -21,6 +21,9 @@ class Grammar:
 
     rules: Mapping[str, tuple[tuple[str, ...], ...]]
     start: str = "start"
+    names: frozenset[str] = frozenset()
+    """The rules whose alternatives are the library's names: a word of one decides what is
+    played, so a recogniser must not take one name for another on sound alone."""
 
     @staticmethod
     def is_ref(token: str) -> bool:
@@ -31,6 +34,11 @@ class Grammar:
         return {
             t for alts in self.rules.values() for alt in alts for t in alt if not self.is_ref(t)
         }
+
+    def name_words(self) -> set[str]:
+        """Every word of a name (see `names`)."""
+        return {t for rule in self.names for alt in self.rules.get(rule, ()) for t in alt
+                if not self.is_ref(t)}  # fmt: skip
 
     def expand(self, rule: str | None = None) -> Iterator[str]:
         """Every sentence of the language, lazily (there can be billions: take what you need).

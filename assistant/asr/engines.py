@@ -41,7 +41,10 @@ def make_recognizer(config: AsrConfig, grammar: Grammar | None) -> Recognizer:
 
 
 def with_second_opinion(
-    config: AsrConfig, recognizer: Recognizer, normalize: Callable[[str], str]
+    config: AsrConfig,
+    recognizer: Recognizer,
+    normalize: Callable[[str], str],
+    grammar: Grammar | None = None,
 ) -> Recognizer:
     """`recognizer`, with whisper asked about its doubtful sentences when configured.
 
@@ -66,4 +69,6 @@ def with_second_opinion(
         logger.info("asr: no second opinion (%s)", exc)
         return recognizer
     logger.info("asr: doubtful sentences are checked by %s", transcriber.name)
-    return SecondOpinion(primary=recognizer, transcriber=transcriber, normalize=normalize)
+    return SecondOpinion(
+        primary=recognizer, transcriber=transcriber, normalize=normalize, grammar=grammar
+    )

@@ -138,4 +138,5 @@ def build_grammar(intents: IntentSet, entities: Mapping[str, EntityIndex]) -> Gr
     builder.rules["nothing"] = ()
     builder.rules["answer"] = _answers()
     builder.rules["start"] = (("<skip>", "<command>", "<skip>"), ("<answer>",))
-    return Grammar(rules={k: v for k, v in builder.rules.items()}, start="start")
+    return Grammar(rules={k: v for k, v in builder.rules.items()}, start="start",
+                   names=frozenset(n[1:-1] for n in names))  # fmt: skip

@@ -56,7 +56,7 @@ def grammar(matcher: Matcher) -> Grammar:  # noqa: F811  (pytest fixture injecti
 def recognizer(grammar: Grammar) -> Recognizer:
     """The shipped composition: pocketsphinx, with whisper's second opinion when doubtful."""
     engine = PocketsphinxRecognizer(grammar=grammar)
-    return with_second_opinion(AsrConfig(second_opinion="whisper"), engine, normalize)
+    return with_second_opinion(AsrConfig(second_opinion="whisper"), engine, normalize, grammar)
 
 
 def recognise(rec: Recognizer, pcm: bytes) -> Transcript:
