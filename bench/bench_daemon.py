@@ -343,12 +343,14 @@ class Daemon:
         return self.log_path.stat().st_size
 
     def log_since(self, offset: int) -> str:
-        """The daemon's own account of one run: its wake and loop lines."""
+        """The daemon's own account of one run: its wake, recognition and loop lines."""
         self._log.flush()
         with self.log_path.open("rb") as log:
             log.seek(offset)
             lines = log.read().decode(errors="replace").splitlines()
-        return "\n".join(f"    {line}" for line in lines if "wake" in line or "daemon:" in line)
+        return "\n".join(
+            f"    {line}" for line in lines if any(k in line for k in ("wake", "daemon:", "asr:"))
+        )
 
     def log_tail(self) -> str:
         if not self._log.closed:
