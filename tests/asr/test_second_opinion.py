@@ -240,7 +240,7 @@ def test_talk_the_commands_do_not_explain_is_rejected() -> None:
 
 def test_a_sentence_too_doubtful_to_save_is_not_asked_about() -> None:
     listener = Listener("play queen")
-    assert heard(Scripted(), listener, "play queen", 0.1).confidence == 0.1
+    assert heard(Scripted(), listener, "play queen", 0.05).confidence == 0.05
     assert listener.asked == 0
 
 
