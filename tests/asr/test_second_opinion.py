@@ -174,31 +174,15 @@ def test_a_rival_word_or_a_different_sound_never_agrees() -> None:
     # Words whisper added or left out are no respelling.
     assert heard(Scripted(), Listener("Mycroft, play songs to sing in the car."),
                  "play songs to sing in the car", 0.5).confidence == 0.5  # fmt: skip
-    # Had the commands a word "place", whisper's would be a rival.
+    # Had the commands a word "place", whisper's would be a rival; without a grammar any word
+    # may be one: only spelling agrees.
     placed = Grammar(
         {**COMMANDS.rules, "artist": (("queen",), ("place", "songs"))}, names=COMMANDS.names
     )
-    assert (
-        heard(
-            Scripted(),
-            Listener("Place songs to sing in the car."),
-            "play songs to sing in the car",
-            0.5,
-            grammar=placed,
-        ).confidence
-        == 0.5
-    )
-    # Without a grammar any word may be a rival: only spelling agrees.
-    assert (
-        heard(
-            Scripted(),
-            Listener("Place songs to sing in the car."),
-            "play songs to sing in the car",
-            0.5,
-            grammar=None,
-        ).confidence
-        == 0.5
-    )
+    for grammar in (placed, None):
+        place = heard(Scripted(), Listener("Place songs to sing in the car."),
+                      "play songs to sing in the car", 0.5, grammar=grammar)  # fmt: skip
+        assert place.confidence == 0.5
 
 
 def test_a_new_grammar_brings_its_rivals() -> None:
