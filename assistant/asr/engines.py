@@ -44,9 +44,10 @@ def with_second_opinion(
     config: AsrConfig,
     recognizer: Recognizer,
     normalize: Callable[[str], str],
-    grammar: Grammar | None = None,
+    grammar: Grammar | None,
 ) -> Recognizer:
-    """`recognizer`, with whisper asked about its doubtful sentences when configured.
+    """`recognizer`, with whisper asked about its doubtful sentences when configured;
+    `grammar` is the recogniser's (None: only spelling agrees, see SecondOpinion).
 
     "auto" goes without when faster-whisper or a model is missing (logging why); "whisper"
     makes that an error that says what to install.
