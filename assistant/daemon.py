@@ -389,6 +389,11 @@ class Daemon:
         self._listening_for = after
         self._duck()
         self._stop_hearing()
+        if self.wake is not None:
+            # Not fed while listening and thinking: fed again for a barge-in, microWakeWord
+            # still held the phrase it fired on and fired again at once, cutting the answer
+            # short ("Did you mean ...?", then "barge-in", in bench_daemon's one breath).
+            self.wake.reset()
         self._hearing = Hearing(
             endpointer=self._make_endpointer(),
             recognizer=self.recognizer,

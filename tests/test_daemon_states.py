@@ -53,18 +53,25 @@ NOISE = b"\x04\x00" * 160
 
 
 class FakeWake:
-    """WakeDetector: hears the wake phrase in a WAKE chunk."""
+    """WakeDetector: hears the wake phrase in a WAKE chunk; `sticky`, also in every chunk after
+    it until reset, as a model whose window still holds the phrase would."""
 
     name = "fake wake"
 
     def __init__(self) -> None:
         self.resets = 0
+        self.sticky = False
+        self._holding = False
 
     def process(self, chunk: AudioChunk) -> WakeEvent | None:
-        return WakeEvent(when=chunk.timestamp, score=1.0) if chunk.samples == WAKE else None
+        if chunk.samples != WAKE and not self._holding:
+            return None
+        self._holding = self.sticky
+        return WakeEvent(when=chunk.timestamp, score=1.0)
 
     def reset(self) -> None:
         self.resets += 1
+        self._holding = False
 
 
 class FakeEndpointer:
@@ -461,6 +468,22 @@ def test_the_wake_word_during_an_answer_stops_it_and_listens(loop: Loop) -> None
     loop.say("what's playing")
     assert loop.settled() is State.SPEAKING
     assert loop.voice.said[-1] == answer
+
+
+def test_the_phrase_woken_on_is_forgotten_before_the_answer_listens_for_another(
+    loop: Loop,
+) -> None:
+    loop.wake.sticky = True  # microWakeWord's window holds the phrase until it is reset
+    loop.chunk(WAKE)
+    loop.say("play queen", confidence=0.7)
+    assert loop.settled() is State.SPEAKING
+    assert loop.voice.said == ["Did you mean play Queen?"]
+    loop.quiet(0.3)  # heard for a barge-in while the question is spoken
+    assert loop.settled() is State.SPEAKING and loop.voice.cut_short == []
+    loop.voice.finish()
+    loop.say("yes")
+    assert loop.settled() is State.SPEAKING
+    assert loop.voice.said[-1].startswith("Playing")
 
 
 def test_no_wake_word_while_listening_or_speaking_a_question(loop: Loop) -> None:
