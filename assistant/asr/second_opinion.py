@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Protocol
@@ -100,6 +101,14 @@ class Transcriber(Protocol):
 
 
 @dataclass(frozen=True)
+class _Early:
+    """whisper asked at a pause about the primary's words there."""
+
+    text: str
+    opinion: Future[Heard]
+
+
+@dataclass(frozen=True)
 class _Commands:
     """The primary's grammar as whisper's words are compared with it: normalised as they are
     ("what's" as "whats", "15" as "fifteen"), its words, and its names' words. One object,
@@ -146,6 +155,9 @@ class SecondOpinion:
         self._normalize = normalize
         self._commands = _commands(grammar, normalize)
         self._chunks: list[AudioChunk] = []
+        self._early: _Early | None = None
+        """whisper's opinion on the words so far at a pause (see so_far)."""
+        self._pool: ThreadPoolExecutor | None = None
         self.last_opinion: str | None = None
         """What the second recogniser heard in the last utterance (None: not asked)."""
         self.last_first: Transcript = Transcript(())
@@ -172,13 +184,34 @@ class SecondOpinion:
         self._transcriber.preload()
 
     def so_far(self) -> SoFar | None:
-        """The primary's: the second opinion is asked only about the finished utterance, and
-        hears all of it."""
-        return self._primary.so_far() if isinstance(self._primary, HearsSoFar) else None
+        """The primary's. When its words so far are a whole, doubtful sentence, whisper starts
+        on the audio so far, on a thread of its own: if the utterance ends with those words
+        (nothing more said), finish() takes that opinion instead of waiting for whisper
+        after the rest of the trailing silence and the primary's own last decode."""
+        so_far = self._primary.so_far() if isinstance(self._primary, HearsSoFar) else None
+        if so_far is None or not so_far.complete or so_far.confidence is None:
+            return so_far
+        low, high = DOUBT
+        asked = self._early is not None and self._early.text == so_far.text
+        if low <= so_far.confidence < high and not asked:
+            opinion = self._ahead().submit(self._transcriber.transcribe, self._audio())
+            self._early = _Early(so_far.text, opinion)
+        return so_far
+
+    def _ahead(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="second-opinion")
+        return self._pool
+
+    def _audio(self) -> AudioChunk:
+        """The utterance's audio accepted so far, as one chunk."""
+        chunks = self._chunks
+        first = chunks[0]
+        return AudioChunk(b"".join(c.samples for c in chunks if c.rate == first.rate),
+                          first.rate, first.width, first.channels, first.timestamp)  # fmt: skip
 
     def accept_silence(self, chunk: AudioChunk) -> None:
-        # Whisper hears it: it wrote "place songs ..." for "play songs ..." with 200 ms of
-        # silence after the words, and "play songs ..." with 500 ms.
+        # Kept for whisper, should it be asked about the whole utterance.
         self._chunks.append(chunk)
         if isinstance(self._primary, HearsSoFar):
             self._primary.accept_silence(chunk)
@@ -186,21 +219,25 @@ class SecondOpinion:
             self._primary.accept(chunk)
 
     def finish(self) -> Transcript:
-        chunks, self._chunks = self._chunks, []
+        early, self._early = self._early, None
         transcript = self._primary.finish()
         self.last_first = transcript
         self.last_opinion = None
         low, high = DOUBT
-        if not chunks or not transcript.text or not low <= transcript.confidence < high:
+        if not self._chunks or not transcript.text or not low <= transcript.confidence < high:
+            self._chunks = []
             return transcript
-        first = chunks[0]
-        audio = AudioChunk(b"".join(c.samples for c in chunks if c.rate == first.rate),
-                           first.rate, first.width, first.channels, first.timestamp)  # fmt: skip
         try:
-            opinion = self._transcriber.transcribe(audio)
+            if early is not None and early.text == transcript.text:
+                logger.debug("asr: whisper's opinion from the pause")
+                opinion = early.opinion.result()
+            else:
+                opinion = self._transcriber.transcribe(self._audio())
         except AssistantError as exc:
             logger.warning("asr: no second opinion (%s)", exc)
             return transcript
+        finally:
+            self._chunks = []
         heard = opinion.text
         self.last_opinion = heard
         words = [w for w in self._normalize(heard).split() if w not in FILLERS]

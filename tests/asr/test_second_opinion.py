@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
 from rapidfuzz import fuzz
 
-from assistant.asr.base import Grammar, Hypothesis, Transcript
+from assistant.asr.base import Grammar, Hypothesis, SoFar, Transcript
 from assistant.asr.engines import with_second_opinion
 from assistant.asr.second_opinion import (
     AGREE,
@@ -50,6 +51,20 @@ class Scripted:
         pass
 
 
+class Pausing(Scripted):
+    """A primary that says what the words are at a pause (HearsSoFar), as set by the test."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.at_pause: SoFar | None = None
+
+    def so_far(self) -> SoFar | None:
+        return self.at_pause
+
+    def accept_silence(self, chunk: AudioChunk) -> None:
+        pass
+
+
 class Listener:
     """A transcriber that says what the test tells it, and counts how often it was asked."""
 
@@ -60,10 +75,12 @@ class Listener:
         self.fails = fails
         self.sure = sure
         self.asked = 0
+        self.heard_bytes: list[int] = []
         self.preloaded = False
 
     def transcribe(self, audio: AudioChunk) -> Heard:
         self.asked += 1
+        self.heard_bytes.append(len(audio.samples))
         if self.fails:
             raise EngineError("whisper broke")
         return Heard(self.heard, sure=self.sure)
@@ -227,6 +244,41 @@ def test_a_sentence_doubtful_from_a_tenth_is_asked_about() -> None:
     )
     # Only hums: no words to weigh, the doubt stays.
     assert heard(Scripted(), Listener("Mm-hmm."), "play queen", 0.5).confidence == 0.5
+
+
+def test_whisper_asked_at_a_pause_answers_when_nothing_more_is_said() -> None:
+    primary, listener = Pausing(), Listener("Play Queen.")
+    checked = SecondOpinion(primary=primary, transcriber=listener, normalize=normalize,
+                            grammar=COMMANDS)  # fmt: skip
+    words, silence = AudioChunk(b"\0\1" * 1600, RATE), AudioChunk(b"\0\0" * 4800, RATE)
+
+    def heard_after_a_pause(at_pause: str, confidence: float, at_end: str) -> Transcript:
+        primary.at_pause = SoFar(at_pause, complete=True, longer=(), confidence=confidence)
+        checked.accept(words)
+        assert checked.so_far() == primary.at_pause
+        checked.accept(silence)
+        primary.next = Transcript((Hypothesis(at_end, confidence),))
+        return checked.finish()
+
+    # Asked once, at the pause, about the words there; its opinion decides at the end.
+    assert heard_after_a_pause("play queen", 0.5, "play queen").confidence == AGREED_CONFIDENCE
+    assert listener.heard_bytes == [len(words.samples)]
+    # Words heard after the pause: asked again, about all of it.
+    listener.heard_bytes.clear()
+    more = heard_after_a_pause("play queen", 0.5, "play green day")
+    assert [h.text for h in more.alternatives] == ["play queen", "play green day"]
+    deadline = time.monotonic() + 10  # the pause's opinion, unused, ends on its own thread
+    while len(listener.heard_bytes) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    all_of_it = len(words.samples) + len(silence.samples)
+    assert sorted(listener.heard_bytes) == [len(words.samples), all_of_it]
+    # A clear sentence at the pause is not asked about.
+    listener.heard_bytes.clear()
+    assert heard_after_a_pause("play queen", 0.97, "play queen").confidence == 0.97
+    assert listener.heard_bytes == []
+    # whisper failing at the pause: the doubt stays, as when it fails at the end.
+    listener.fails = True
+    assert heard_after_a_pause("play queen", 0.5, "play queen").confidence == 0.5
 
 
 def test_disagreement_leaves_the_doubt() -> None:
