@@ -59,7 +59,9 @@ def piper(path: Path, text: str) -> Path:
 
 
 def convert(source: Path, path: Path, options: list[str]) -> Path:
-    subprocess.run(["sox", "-V1", str(source), *options, str(path)], check=True)
+    # -R: sox's dither (8-bit) is otherwise drawn anew each run, and so was what the 8-bit
+    # file was understood as (level 40, once 48 in a full run).
+    subprocess.run(["sox", "-V1", "-R", str(source), *options, str(path)], check=True)
     return path
 
 
