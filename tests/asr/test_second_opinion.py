@@ -20,7 +20,7 @@ from assistant.asr.second_opinion import (
     Heard,
     SecondOpinion,
 )
-from assistant.asr.whisper_engine import WhisperTranscriber, bundled_model
+from assistant.asr.whisper_engine import WhisperTranscriber, bundled_model, default_threads
 from assistant.audio.base import AudioChunk
 from assistant.config import AsrConfig, NluConfig
 from assistant.errors import EngineError, ModelError
@@ -365,3 +365,9 @@ def test_whisper_preloads_and_a_model_that_cannot_load_is_logged(
     (tmp_path / "model.bin").write_bytes(b"not a model")
     WhisperTranscriber(model=tmp_path).preload()  # no exception: the daemon goes on without it
     assert "whisper not preloaded" in caplog.text
+
+
+def test_whisper_takes_two_threads_on_four_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    for cores, threads in ((1, 1), (2, 1), (4, 2), (8, 2)):
+        monkeypatch.setattr("os.cpu_count", lambda cores=cores: cores)
+        assert default_threads() == threads
