@@ -59,7 +59,10 @@ def test_podcast_resumes_at_saved_position_after_restart(tmp_path: Path) -> None
         assert turn.response.text == "Resuming The Daily: Tuesday Briefing."
         second.started("Tuesday Briefing")
         item = second.player.status().current
-        assert item is not None and item.start == pytest.approx(saved, abs=0.01)
+        # Within the pause's own slack: closing the first player ends the track, and its
+        # TrackEnded saves the position once more, a few ms on if mpv had not quite paused
+        # (20.515 against 20.500, once in a full run).
+        assert item is not None and item.start == pytest.approx(saved, abs=0.05)
         assert second.player.status().position >= saved - 0.5
         # Play the newest *unheard* episode once this one is finished.
         second.say("stop")
