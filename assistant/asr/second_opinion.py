@@ -191,9 +191,8 @@ class SecondOpinion:
         so_far = self._primary.so_far() if isinstance(self._primary, HearsSoFar) else None
         if so_far is None or not so_far.complete or so_far.confidence is None:
             return so_far
-        low, high = DOUBT
         asked = self._early is not None and self._early.text == so_far.text
-        if low <= so_far.confidence < high and not asked:
+        if _doubtful(so_far.confidence) and not asked:
             opinion = self._ahead().submit(self._transcriber.transcribe, self._audio())
             self._early = _Early(so_far.text, opinion)
         return so_far
@@ -223,8 +222,7 @@ class SecondOpinion:
         transcript = self._primary.finish()
         self.last_first = transcript
         self.last_opinion = None
-        low, high = DOUBT
-        if not self._chunks or not transcript.text or not low <= transcript.confidence < high:
+        if not self._chunks or not transcript.text or not _doubtful(transcript.confidence):
             self._chunks = []
             return transcript
         try:
@@ -242,16 +240,17 @@ class SecondOpinion:
         self.last_opinion = heard
         words = [w for w in self._normalize(heard).split() if w not in FILLERS]
         reading = self._normalize(transcript.text)
+        said = reading.split()
         similarity = fuzz.ratio(" ".join(words), reading)
         logger.info("asr: second opinion %r on %r: %.0f%% alike", heard, transcript.text,
                     similarity)  # fmt: skip
         low_similarity, more_words = UNEXPLAINED
-        extra = len(words) - len(reading.split())
+        extra = len(words) - len(said)
         if opinion.sure and similarity < low_similarity and extra >= more_words:
             logger.info("asr: %r does not explain what was said: rejected", transcript.text)
             return Transcript((), rejected=transcript.text)
         best, commands = transcript.alternatives[0], self._commands
-        if commands is not None and _another_command(words, reading.split(), commands):
+        if commands is not None and _another_command(words, said, commands):
             if not opinion.sure:
                 return transcript
             # Both readings, whisper's first (it was the right one far more often): the
@@ -260,11 +259,17 @@ class SecondOpinion:
             half = RIVAL_CONFIDENCE / 2
             readings = (Hypothesis(" ".join(words), half), Hypothesis(best.text, half))
             return Transcript(readings, rejected=transcript.rejected)
-        respelt = commands is not None and _sounds_the_same(words, reading.split(), commands)
+        respelt = commands is not None and _sounds_the_same(words, said, commands)
         if similarity < AGREE and not respelt:
             return transcript
         agreed = Hypothesis(best.text, max(best.confidence, AGREED_CONFIDENCE))
         return Transcript((agreed,), rejected=transcript.rejected)
+
+
+def _doubtful(confidence: float) -> bool:
+    """A confidence whisper is asked about (DOUBT)."""
+    low, high = DOUBT
+    return low <= confidence < high
 
 
 def _another_command(heard: list[str], reading: list[str], commands: _Commands) -> bool:
