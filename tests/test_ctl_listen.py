@@ -5,11 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-import wave
 from pathlib import Path
 
+import numpy as np
+
 from assistant import control
-from tests.asr.speech import RATE, clip
+from tests.asr.speech import clip
+from tests.audio.signals import write_wav
 from tests.test_daemon import RunningDaemon
 from tests.test_end_to_end import assistant, inject, library, wait_for  # noqa: F401 (fixtures)
 
@@ -21,12 +23,8 @@ def test_ctl_listen_hears_a_command_without_the_wake_word_and_acts_on_it(
 ) -> None:
     # The neural voice: espeak's "volume forty" scores 0.77-0.89 by how much silence the
     # microphone adds after it, either side of acting (0.8), and whisper cannot follow it.
-    command = tmp_path / "volume.wav"
-    with wave.open(str(command), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        out.writeframes(clip("set the volume to forty", voice="piper:joe"))
+    spoken = np.frombuffer(clip("set the volume to forty", voice="piper:joe"), dtype="<i2")
+    command = write_wav(tmp_path / "volume.wav", spoken.astype(np.float64))
     listen = subprocess.Popen(
         [sys.executable, "-m", "assistant.cli", "ctl", "listen", "--config", str(assistant.config)],
         stdout=subprocess.PIPE,
