@@ -37,7 +37,7 @@ def test_ctl_listen_hears_a_command_without_the_wake_word_and_acts_on_it(
         sock = control.socket_path(assistant.state)
         deadline = time.monotonic() + 60
         while control.request(sock, {"cmd": "status"})["state"] != "listening":
-            assert time.monotonic() < deadline and listen.poll() is None, assistant.log_text()
+            assert time.monotonic() < deadline and listen.poll() is None, assistant.log_tail()
             time.sleep(0.02)
         inject(command, pulse_env)
         out, err = listen.communicate(timeout=90)

@@ -160,7 +160,7 @@ def wait_for(
         status = daemon.status()
         if check(status):
             return status
-        assert time.monotonic() < deadline, f"{status}\n{daemon.log_text()}"
+        assert time.monotonic() < deadline, f"{status}\n{daemon.log_tail()}"
         time.sleep(POLL_S)
 
 

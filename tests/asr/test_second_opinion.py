@@ -6,6 +6,7 @@ import logging
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rapidfuzz import fuzz
 
@@ -29,7 +30,7 @@ from assistant.nlu.grammar import build_grammar
 from assistant.nlu.matcher import Matcher
 from assistant.nlu.normalize import normalize
 from assistant.nlu.phonemes import sounds
-from tests.asr.speech import RATE, clip
+from tests.asr.speech import RATE, clip, mix, pad
 from tests.nlu.conftest import library_config, matcher  # noqa: F401  (fixtures)
 
 
@@ -283,7 +284,15 @@ def test_whisper_asked_at_a_pause_answers_when_nothing_more_is_said() -> None:
 
 def test_disagreement_leaves_the_doubt() -> None:
     assert heard(Scripted(), Listener("Shuffle it."), "shuffle off", 0.6).confidence == 0.6
-    assert heard(Scripted(), Listener(""), "shuffle off", 0.6).confidence == 0.6
+
+
+def test_a_reading_of_what_whisper_heard_no_words_in_is_rejected() -> None:
+    # Seen: the wake phrase's last syllable, heard by the grammar as "loop", by whisper as "".
+    scrap = heard(Scripted(), Listener(""), "loop", 0.6)
+    assert scrap.alternatives == () and scrap.rejected == "loop"
+    assert heard(Scripted(), Listener("  "), "shuffle off", 0.6).rejected == "shuffle off"
+    # Not a clear reading, which whisper is not asked about.
+    assert heard(Scripted(), Listener(""), "shuffle off", 0.97).confidence == 0.97
 
 
 def test_talk_the_commands_do_not_explain_is_rejected() -> None:
@@ -329,8 +338,9 @@ def test_whisper_hears_a_command_in_the_neural_voice() -> None:
     assert whisper.transcribe(AudioChunk(clip("the next bus leaves at half past four",
                                               voice="piper:joe"), RATE)).sure  # fmt: skip
     assert not whisper.transcribe(AudioChunk(clip("volume forty", voice="en-us"), RATE)).sure
-    # Silence says nothing.
+    # Silence says nothing, nor a room's noise floor.
     assert whisper.transcribe(AudioChunk(b"", RATE)).text == ""
+    assert whisper.transcribe(AudioChunk(mix(pad(np.zeros(0, np.float32))), RATE)).text == ""
 
 
 def test_auto_goes_without_a_missing_model_and_whisper_insists(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ def hostile(tmp_path: Path) -> Iterator[RunningDaemon]:
 def _until(condition, daemon: RunningDaemon, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, daemon.log_text()
+        assert time.monotonic() < deadline, daemon.log_tail()
         time.sleep(0.2)
 
 
