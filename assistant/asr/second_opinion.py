@@ -246,7 +246,7 @@ class SecondOpinion:
                     similarity)  # fmt: skip
         if not heard.strip():
             # whisper writes nothing for noise and for a scrap of sound (the wake phrase's
-            # last syllable, decoded by the grammar as "loop" at 0.6), and rarely for a
+            # last syllable, decoded by the grammar as a doubtful "loop"), and rarely for a
             # command: 2 of 576 espeak and piper commands, clean and at 10 dB; 20 of 20
             # noise floors and 16 of 24 wake-phrase tails.
             logger.info("asr: whisper heard no words: %r rejected", transcript.text)
