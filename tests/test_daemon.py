@@ -71,17 +71,15 @@ class RunningDaemon:
         return done.stdout.strip()
 
     def log_text(self) -> str:
-        return self.log_text_all()[-4000:]
+        return self._log()[-4000:]
 
     def log_tail(self) -> str:
         """The log's end for a failure message, without the player's line per track: a
         looped playlist of short tracks writes one a second and would hide all else."""
-        lines = [
-            line for line in self.log_text_all().splitlines() if "player: playing " not in line
-        ]
+        lines = [line for line in self._log().splitlines() if "player: playing " not in line]
         return "\n".join(lines[-60:])
 
-    def log_text_all(self) -> str:
+    def _log(self) -> str:
         if not self.log.closed:
             self.log.flush()
         return (self.config.parent / "daemon.log").read_text(errors="replace")
