@@ -28,6 +28,7 @@ music alone, at the level mpv really plays it:
             against the bare capture process and a bare process holding that vosk model
 
     python3 bench/bench_daemon.py [--runs 12] [--idle-s 60] [--no-vosk] [--baseline COMMIT]
+                                 [--logs DIR]  # each daemon's log kept there
     python3 bench/bench_daemon.py --small     # 3 runs per condition, 10 s idle, no vosk
 """
 
@@ -37,6 +38,7 @@ import argparse
 import importlib.util
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -262,9 +264,13 @@ def route_voice() -> None:
 class Daemon:
     """`python -m assistant.cli run` with its log in the work folder; `ctl` to talk to it."""
 
-    def __init__(self, config: Path, tree: Path | None = None) -> None:
-        """`tree`: the folder holding the assistant/ to run (this checkout's by default)."""
+    def __init__(
+        self, config: Path, tree: Path | None = None, keep_log: Path | None = None
+    ) -> None:
+        """`tree`: the folder holding the assistant/ to run (this checkout's by default);
+        `keep_log`: a folder the log is copied into on close (--logs)."""
         self.config = config
+        self._keep_log = keep_log
         self.log_path = config.parent / "daemon.log"
         self._log = self.log_path.open("ab")
         self._env = {**os.environ, "PYTHONPATH": str(tree)} if tree is not None else None
@@ -366,6 +372,9 @@ class Daemon:
                 self.proc.kill()
                 self.proc.wait()
         self._log.close()
+        if self._keep_log is not None:  # past the bench's temporary folder
+            self._keep_log.mkdir(parents=True, exist_ok=True)
+            shutil.copy(self.log_path, self._keep_log / f"{self.config.parent.name}.log")
 
 
 def daemon_config(
@@ -713,6 +722,7 @@ def main() -> None:
         help="vad.trailing_silence_ms for the latency runs (default: each tree's own)",
     )
     parser.add_argument("--wake-phrase", default=WAKE_PHRASE, help="e.g. 'hey mycroft' (micro)")
+    parser.add_argument("--logs", type=Path, help="copy each daemon's log into this folder")
     args = parser.parse_args()
     if args.small:
         args.runs, args.idle_s, args.no_vosk = 3, 10.0, True
@@ -738,7 +748,7 @@ def main() -> None:
         try:
             for name, tree in ((f"baseline {args.baseline}", baseline), ("this tree", None)):
                 config = daemon_config(root, library, pocketsphinx, args.trailing_ms, phrase)
-                daemon = Daemon(config, tree)
+                daemon = Daemon(config, tree, args.logs)
                 try:
                     latency[name] = latency_runs(daemon, taps, trials, args.timeout, name)
                     if tree is None:
@@ -753,7 +763,7 @@ def main() -> None:
                 floor = floor or Background()
                 asr = f"asr:\n  engine: vosk\n  vosk_model: {model}\n"
                 try:
-                    daemon = Daemon(daemon_config(root, library, asr))
+                    daemon = Daemon(daemon_config(root, library, asr), keep_log=args.logs)
                 except RuntimeError as exc:
                     print(f"vosk daemon: {exc}", flush=True)
                     vosk_failure = str(exc).splitlines()[0]
