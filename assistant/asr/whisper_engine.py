@@ -59,10 +59,11 @@ sounds it half hears ("For us." for piper's "pause") -0.9."""
 
 
 def default_threads() -> int:
-    """Two on a machine of four cores or more (a Raspberry Pi 4 or 5), else one. whisper's
-    decode is most of a doubtful command's wait: two threads take 0.73 of one's time
-    (bench/bench_whisper.py); the other cores keep the microphone, the wake spotter and the
-    recogniser's own decode going, which on two cores would wait for whisper's."""
+    """Two on a machine of four cores or more (a Raspberry Pi 4 or 5), else one. Two threads
+    take 0.78 of one's time in whisper's whole 30 s window, and no less in a 10 s one
+    (bench/bench_whisper.py): they shorten the decodes done again in the whole window. The
+    other cores keep the microphone, the wake spotter and the recogniser's own decode going,
+    which on two cores would wait for whisper's."""
     return 2 if (os.cpu_count() or 1) >= 4 else 1
 
 
