@@ -6,6 +6,10 @@ allows after them would mean something else ("pause" may go on "the music", whic
 same command; "play the album rumours" may go on "by fleetwood mac", which is not), the
 utterance ends there instead of after the whole trailing silence (`vad.trailing_silence_ms`).
 A recogniser that cannot say (no HearsSoFar) always gets the whole trailing silence.
+
+Words at the pause that are a whole command but doubtful are sent to the second opinion
+(asr/second_opinion.py) there; when it agrees before the trailing silence is over, and they
+are a finished command, the utterance ends then.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from assistant.asr.base import HearsSoFar, Recognizer, SoFar, Transcript
+from assistant.asr.base import ChecksSoFar, HearsSoFar, Recognizer, SoFar, Transcript
 from assistant.asr.second_opinion import DOUBT
 from assistant.audio.base import AudioChunk
 from assistant.audio.endpoint import Endpointer, Paused, SpeechStarted, Utterance
@@ -79,6 +83,8 @@ class Hearing:
         """Bytes of the current utterance's audio given to the recogniser."""
         self._paused_end: float | None = None
         """Where the speech ended at the last pause whose words were clear (KEEP)."""
+        self._checking: float | None = None
+        """Where the speech ended at a pause whose doubtful words await a second opinion."""
 
     def warm_up(self, chunk: AudioChunk) -> None:
         self._endpointer.warm_up(chunk)
@@ -93,6 +99,12 @@ class Hearing:
                     found.append(ended)
             else:
                 found.append(event)
+        if any(isinstance(event, Utterance) for event in found):
+            self._checking = None
+        elif self._checking is not None:
+            ended = self._checked()
+            if ended is not None:
+                found.append(ended)
         return found
 
     def transcript(self, utterance: Utterance) -> Transcript:
@@ -100,12 +112,12 @@ class Hearing:
         silent_since_pause = not utterance.capped and utterance.end == self._paused_end
         self._feed(utterance.audio, silence=silent_since_pause)
         self._fed = 0
-        self._paused_end = None
+        self._paused_end = self._checking = None
         return self._recognizer.finish()
 
     def abandon(self) -> None:
         """Listening stops mid-utterance: the recogniser forgets what it was given."""
-        self._paused_end = None
+        self._paused_end = self._checking = None
         if self._fed:
             self._fed = 0
             try:
@@ -125,12 +137,35 @@ class Hearing:
             return None
         clear = so_far is not None and so_far.complete and (so_far.confidence or 0.0) >= KEEP
         self._paused_end = pause.end if clear else None
+        self._checking = None
         if so_far is None or not finished(so_far, self._understand):
             if so_far is not None:
                 logger.debug("hearing: %r at a pause: listening on", so_far.text)
+                if so_far.complete and isinstance(recognizer, ChecksSoFar):
+                    self._checking = pause.end
             return None
         logger.debug("hearing: %r is a finished command: ending at the pause", so_far.text)
         return self._endpointer.end_here()
+
+    def _checked(self) -> Utterance | None:
+        """The utterance, ended now (still silent since the pause) when the second opinion on
+        the pause's words has come in agreeing and they are a finished command."""
+        assert isinstance(self._recognizer, ChecksSoFar) and self._understand is not None
+        try:
+            so_far = self._recognizer.checked_so_far()
+        except AssistantError as exc:
+            logger.warning("hearing: no early end (%s)", exc)
+            so_far, self._checking = None, None
+        if so_far is None:
+            return None
+        pause_end, self._checking = self._checking, None
+        if not finished(so_far, self._understand):
+            return None
+        ended = self._endpointer.end_here()
+        if ended is not None:
+            logger.debug("hearing: %r checked: ending in the pause", so_far.text)
+            self._paused_end = pause_end  # the pause's decode stands, as for clear words
+        return ended
 
     def _feed(self, audio: AudioChunk, *, silence: bool = False) -> None:
         """Give the recogniser what it has not had of `audio` (the utterance so far);

@@ -8,6 +8,7 @@ Times are source times (where in the audio each decision was made), never the wa
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,13 @@ import pytest
 from assistant.app import build_endpointer, build_recognizer
 from assistant.asr.base import Grammar, SoFar, Transcript
 from assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
+from assistant.asr.second_opinion import AGREED_CONFIDENCE, Heard, SecondOpinion
 from assistant.audio.base import AudioChunk
 from assistant.audio.endpoint import Utterance
 from assistant.config import Config
 from assistant.hearing import KEEP, Hearing, finished
 from assistant.nlu.grammar import build_grammar
+from assistant.nlu.normalize import normalize
 from tests.asr.speech import RATE, mix, synth
 from tests.fixtures.config import write_config
 from tests.fixtures.generate import FixtureLibrary
@@ -303,3 +306,80 @@ def test_speech_after_a_pause_is_decoded_with_the_rest(
     assert counting.accepted + counting.silent == len(utterance.audio.samples)
     if not utterance.early:  # the words after the pause were decoded at the end
         assert counting.decodes >= 2
+
+
+class Doubting:
+    """The real recogniser, its words the same but never surer than 0.5: whisper is asked."""
+
+    def __init__(self, inner: PocketsphinxRecognizer) -> None:
+        self._inner = inner
+        self.name = inner.name
+
+    def accept(self, chunk: AudioChunk) -> str:
+        return self._inner.accept(chunk)
+
+    def accept_silence(self, chunk: AudioChunk) -> None:
+        self._inner.accept_silence(chunk)
+
+    def so_far(self) -> SoFar | None:
+        so_far = self._inner.so_far()
+        return None if so_far is None else dataclasses.replace(so_far, confidence=0.5)
+
+    def finish(self) -> Transcript:
+        heard = self._inner.finish()
+        doubted = tuple(dataclasses.replace(h, confidence=0.5) for h in heard.alternatives)
+        return Transcript(doubted, rejected=heard.rejected)
+
+    def set_grammar(self, grammar: Grammar | None) -> None:
+        self._inner.set_grammar(grammar)
+
+
+class Whisper:
+    """A second opinion that writes what the test says, at once, and counts the asking."""
+
+    name = "scripted whisper"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.asked = 0
+
+    def transcribe(self, audio: AudioChunk) -> Heard:
+        self.asked += 1
+        return Heard(self.text)
+
+    def preload(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("agrees", [True, False])
+def test_a_doubtful_command_ends_in_the_silence_once_the_second_opinion_agrees(
+    rig: Rig, recognizer: PocketsphinxRecognizer, agrees: bool
+) -> None:
+    whisper = Whisper("Next song." if agrees else "The next bus.")
+    grammar = build_grammar(rig.matcher.intents, rig.matcher.entities)
+    checked = SecondOpinion(primary=Doubting(recognizer), transcriber=whisper,
+                            normalize=normalize, grammar=grammar)  # fmt: skip
+    hearing = Hearing(endpointer=build_endpointer(rig.config), recognizer=checked,
+                      understand=rig.dialogue.reading)  # fmt: skip
+    pcm = _said("next song")
+    step = int(CHUNK_S * RATE) * 2
+    ended: list[Utterance] = []
+    for i in range(0, len(pcm), step):
+        chunk = AudioChunk(pcm[i : i + step], RATE, timestamp=i / 2 / RATE)
+        ended += [e for e in hearing.process(chunk) if isinstance(e, Utterance)]
+        if ended:
+            break
+        if whisper.asked:
+            time.sleep(CHUNK_S)  # the rest of the silence comes at a microphone's pace
+    assert ended and whisper.asked == 1
+    transcript = hearing.transcript(ended[0])
+    assert transcript.text == "next song"
+    if agrees:  # ended sooner than the whole trailing silence, at the agreed confidence
+        assert ended[0].early
+        assert COMPLETE_S - 0.05 <= _silence_heard(ended[0]) < TRAILING_S - 0.05
+        assert transcript.confidence == AGREED_CONFIDENCE
+    else:
+        assert not ended[0].early
+        assert _silence_heard(ended[0]) == pytest.approx(TRAILING_S, abs=0.05)
+        assert transcript.confidence == 0.5
+    assert whisper.asked == 1  # the opinion at the pause was the one used

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import Protocol
 
@@ -100,12 +100,18 @@ class Transcriber(Protocol):
         """Get ready ahead of the first transcribe (load a model); may take seconds."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Early:
     """whisper asked at a pause about the primary's words there."""
 
-    text: str
+    so_far: SoFar
     opinion: Future[Heard]
+    checked: SoFar | None = None
+    """The words at the pause, at the confidence whisper's opinion gives them (checked_so_far)."""
+
+    @property
+    def text(self) -> str:
+        return self.so_far.text
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,8 @@ class SecondOpinion:
         self._chunks: list[AudioChunk] = []
         self._early: _Early | None = None
         """whisper's opinion on the words so far at a pause (see so_far)."""
+        self._paused: SoFar | None = None
+        """The primary's words at the last pause."""
         self._pool: ThreadPoolExecutor | None = None
         self.last_opinion: str | None = None
         """What the second recogniser heard in the last utterance (None: not asked)."""
@@ -187,14 +195,16 @@ class SecondOpinion:
         """The primary's. When its words so far are a whole, doubtful sentence, whisper starts
         on the audio so far, on a thread of its own: if the utterance ends with those words
         (nothing more said), finish() takes that opinion instead of waiting for whisper
-        after the rest of the trailing silence and the primary's own last decode."""
+        after the rest of the trailing silence and the primary's own last decode, and once
+        it agrees the utterance may end there (checked_so_far)."""
         so_far = self._primary.so_far() if isinstance(self._primary, HearsSoFar) else None
+        self._paused = so_far
         if so_far is None or not so_far.complete or so_far.confidence is None:
             return so_far
         asked = self._early is not None and self._early.text == so_far.text
         if _doubtful(so_far.confidence) and not asked:
             opinion = self._ahead().submit(self._transcriber.transcribe, self._audio())
-            self._early = _Early(so_far.text, opinion)
+            self._early = _Early(so_far, opinion)
         return so_far
 
     def _ahead(self) -> ThreadPoolExecutor:
@@ -218,7 +228,7 @@ class SecondOpinion:
             self._primary.accept(chunk)
 
     def finish(self) -> Transcript:
-        early, self._early = self._early, None
+        early, self._early, self._paused = self._early, None, None
         transcript = self._primary.finish()
         self.last_first = transcript
         self.last_opinion = None
@@ -236,8 +246,33 @@ class SecondOpinion:
             return transcript
         finally:
             self._chunks = []
+        self.last_opinion = opinion.text
+        return self._weigh(transcript, opinion)
+
+    def checked_so_far(self) -> SoFar | None:
+        """The words at the last pause, once whisper's opinion there (see so_far) is in and
+        agrees with them: at the confidence the two agreeing earn. None until then, and when
+        it did not agree (the utterance then goes on to its whole trailing silence)."""
+        early = self._early
+        if early is None or early.so_far != self._paused or not early.opinion.done():
+            return None  # not asked, or about other words than the last pause's
+        if early.checked is None:
+            try:
+                opinion = early.opinion.result()
+            except AssistantError:
+                early.checked = early.so_far  # no opinion: finish() says why
+            else:
+                heard = Transcript((Hypothesis(early.text, early.so_far.confidence or 0.0),))
+                weighed = self._weigh(heard, opinion)
+                same = weighed.text == early.text  # not whisper's other command, nor rejected
+                early.checked = replace(early.so_far, confidence=weighed.confidence * same)
+        agreed = (early.checked.confidence or 0.0) >= AGREED_CONFIDENCE
+        return early.checked if agreed else None
+
+    def _weigh(self, transcript: Transcript, opinion: Heard) -> Transcript:
+        """The primary's doubtful `transcript` in the light of whisper's `opinion` of the
+        same audio."""
         heard = opinion.text
-        self.last_opinion = heard
         words = [w for w in self._normalize(heard).split() if w not in FILLERS]
         reading = self._normalize(transcript.text)
         said = reading.split()

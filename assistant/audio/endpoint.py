@@ -237,6 +237,8 @@ class Endpointer:
         self._last_speech_end = 0.0
         self._paused_at: float | None = None
         """time.monotonic() of the Paused event of the current silence (None: not paused)."""
+        self._paused_frames = 0
+        """Frames of the utterance heard at that Paused event."""
 
     def process(self, chunk: AudioChunk) -> list[EndpointEvent]:
         """Feed one chunk; returns what happened in it, in order."""
@@ -320,12 +322,17 @@ class Endpointer:
         return events
 
     def end_here(self) -> Utterance | None:
-        """End the utterance at the pause just returned (its words make a finished command):
-        the Utterance, as if the whole trailing silence had been heard, marked `early`. None
-        when no utterance is under way at a pause (speech came back, or it ended)."""
+        """End the utterance at the pause just returned, or later in the same silence (its
+        words make a finished command): the Utterance, as if the whole trailing silence had
+        been heard, marked `early`. None when no utterance is under way at a pause (speech
+        came back, or it ended)."""
         if self._state is not _State.SPEECH or self._paused_at is None:
             return None
-        utterance = replace(self._finish(capped=False), ended_at=self._paused_at, early=True)
+        # Ended later in the silence (a second opinion came in): decided as the last frame
+        # was heard, which is now.
+        later = len(self._audio) > self._paused_frames
+        decided = time.monotonic() if later else self._paused_at
+        utterance = replace(self._finish(capped=False), ended_at=decided, early=True)
         self._to_idle()
         return utterance
 
@@ -410,6 +417,7 @@ class Endpointer:
                 return event
             if 0 < self.complete_silence_s <= silent_s and self._paused_at is None:
                 self._paused_at = time.monotonic()
+                self._paused_frames = len(self._audio)
                 return Paused(audio=self._heard(), end=self._confirmed_end,
                               detected_at=self._paused_at)  # fmt: skip
             return None

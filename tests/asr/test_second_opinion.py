@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import wait
 from pathlib import Path
 
 import numpy as np
@@ -285,6 +286,43 @@ def test_whisper_asked_at_a_pause_answers_when_nothing_more_is_said() -> None:
     # whisper failing at the pause: the doubt stays, as when it fails at the end.
     listener.fails = True
     assert heard_after_a_pause("play queen", 0.5, "play queen").confidence == 0.5
+
+
+def test_the_words_at_a_pause_are_checked_once_whisper_agrees() -> None:
+    def checked_at_pause(opinion: str, *, fails: bool = False) -> SoFar | None:
+        primary = Pausing()
+        primary.at_pause = SoFar("play queen", complete=True, longer=(), confidence=0.5)
+        listener = Listener(opinion, fails=fails)
+        checked = SecondOpinion(primary=primary, transcriber=listener, normalize=normalize,
+                                grammar=COMMANDS)  # fmt: skip
+        assert checked.checked_so_far() is None  # nothing asked yet
+        checked.accept(AudioChunk(b"\0\1" * 1600, RATE))
+        checked.so_far()
+        early = checked._early  # the opinion in the making: waited for, so None means "no"
+        assert early is not None
+        wait([early.opinion], timeout=10)
+        return checked.checked_so_far()
+
+    agreed = checked_at_pause("Play Queen.")
+    assert agreed is not None and agreed.text == "play queen"
+    assert agreed.confidence == AGREED_CONFIDENCE and agreed.longer == ()
+    assert checked_at_pause("Play Green Day.") is None  # another command: asked at the end
+    assert checked_at_pause("Shuffle it.") is None  # no agreement
+    assert checked_at_pause("") is None  # no words: rejected at the end
+    assert checked_at_pause("Play Queen.", fails=True) is None
+    # Said on after the pause, to a new pause whose words are not asked about (too unsure):
+    # the earlier opinion is not about them.
+    primary, listener = Pausing(), Listener("Play Queen.")
+    checked = SecondOpinion(primary=primary, transcriber=listener, normalize=normalize,
+                            grammar=COMMANDS)  # fmt: skip
+    primary.at_pause = SoFar("play queen", complete=True, longer=(), confidence=0.5)
+    checked.accept(AudioChunk(b"\0\1" * 1600, RATE))
+    checked.so_far()
+    assert checked._early is not None
+    wait([checked._early.opinion], timeout=10)
+    primary.at_pause = SoFar("play green day", complete=True, longer=(), confidence=0.05)
+    checked.so_far()
+    assert checked.checked_so_far() is None
 
 
 def test_disagreement_leaves_the_doubt() -> None:
