@@ -36,8 +36,9 @@ MICRO_PHRASES: dict[str, str] = {
 CUTOFFS = {"okay_nabu": 0.85, "hey_jarvis": 0.97, "hey_mycroft": 0.95, "alexa": 0.95}
 """The probability cutoff when wake.micro_threshold is empty: the model's own, but for alexa
 0.95 where it ships 0.9 (bench/bench_wake.py: the same hits, 41 of 42 at 10 dB, and 3 wakes
-in three hours of talk instead of 6; on a later rendering of the talk, 42 of 42 and 1 wake at
-both, and 7 and 8 of 42 fired in time for a command said in the same breath)."""
+in three hours of talk instead of 6; on two later renderings of the talk, 1 and 2 wakes at
+both, 42 and 41 of 42 hits at 10 dB, and 7-12 of 42 fired in time for a command said in the
+same breath). At 0.97: 0 and 1 wakes, but 41 and 40 of 42 at 10 dB, 39 and 40 in music."""
 
 FIRE_LAG_S = {"okay_nabu": 0.3, "hey_jarvis": 0.12, "hey_mycroft": 0.08, "alexa": 0.3}
 """How long after the phrase ended each model fires (bench/bench_wake_delay.py, the median on
