@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -164,6 +165,27 @@ def test_a_pause_is_reported_and_the_utterance_can_end_there() -> None:
     assert utterance.early and not utterance.capped
     assert utterance.ended_at == found[1].detected_at  # type: ignore[attr-defined]
     assert ep.end_here() is None  # no utterance under way
+
+
+def test_an_utterance_ended_later_in_the_silence_is_dated_then() -> None:
+    # A second opinion that agrees a little after the pause ends the utterance then: its
+    # audio runs to that moment, and the end was decided when that audio was heard.
+    scene = S.scene([S.speak("skip this song", voice="en-gb")], gaps_s=[2.0, 2.0],
+                    rng=np.random.default_rng(4))  # fmt: skip
+    ep = Endpointer(vad=MicroVad(), trailing_silence_ms=500, complete_silence_ms=200)
+    paused: Paused | None = None
+    utterance: Utterance | None = None
+    for chunk in S.chunks_of(scene.audio):
+        events = ep.process(chunk)
+        paused = next((e for e in events if isinstance(e, Paused)), paused)
+        if paused is not None and chunk.timestamp >= paused.end + 0.3:
+            decided = time.monotonic()
+            utterance = ep.end_here()
+            break
+    assert paused is not None and utterance is not None and utterance.early
+    assert utterance.end == paused.end
+    assert utterance.audio.seconds > paused.audio.seconds  # the silence heard since
+    assert paused.detected_at < utterance.ended_at <= decided + 0.01
 
 
 def test_a_pause_let_be_ends_as_if_there_had_been_none() -> None:
