@@ -66,10 +66,10 @@ class Hearing:
     The recogniser gets the utterance's audio at each pause and at the end, each sample
     once, so at the end only what came after the last pause is left to give it. When nothing
     was said after the last pause (the utterance ended there, early or after the whole
-    trailing silence) and the words there were clear (KEEP), the rest is given as
-    silence (HearsSoFar.accept_silence): the decode made at the pause is the transcript
-    (pocketsphinx keeps it), so the answer does not wait for a second decode of the same
-    words.
+    trailing silence) and the words there were clear (KEEP) or the second opinion agreed with
+    them, the rest is given as silence (HearsSoFar.accept_silence): the decode made at the
+    pause is the transcript (pocketsphinx keeps it), so the answer does not wait for a second
+    decode of the same words.
     """
 
     def __init__(
@@ -82,7 +82,8 @@ class Hearing:
         self._fed = 0
         """Bytes of the current utterance's audio given to the recogniser."""
         self._paused_end: float | None = None
-        """Where the speech ended at the last pause whose words were clear (KEEP)."""
+        """Where the speech ended at the last pause whose words were clear (KEEP), or checked
+        by the second opinion."""
         self._checking: float | None = None
         """Where the speech ended at a pause whose doubtful words await a second opinion."""
 
@@ -149,7 +150,8 @@ class Hearing:
 
     def _checked(self) -> Utterance | None:
         """The utterance, ended now (still silent since the pause) when the second opinion on
-        the pause's words has come in agreeing and they are a finished command."""
+        the pause's words has come in agreeing and they are a finished command. Agreeing on
+        words that may go on, it lets the pause's decode stand should nothing more be said."""
         assert isinstance(self._recognizer, ChecksSoFar) and self._understand is not None
         try:
             so_far = self._recognizer.checked_so_far()
@@ -159,12 +161,14 @@ class Hearing:
         if so_far is None:
             return None
         pause_end, self._checking = self._checking, None
+        # Agreed words are as good as clear ones (KEEP): if nothing more is said, the pause's
+        # decode is the transcript, and the primary does not decode the same words again.
+        self._paused_end = pause_end
         if not finished(so_far, self._understand):
             return None
         ended = self._endpointer.end_here()
         if ended is not None:
             logger.debug("hearing: %r checked: ending in the pause", so_far.text)
-            self._paused_end = pause_end  # the pause's decode stands, as for clear words
         return ended
 
     def _feed(self, audio: AudioChunk, *, silence: bool = False) -> None:

@@ -311,7 +311,7 @@ def test_speech_after_a_pause_is_decoded_with_the_rest(
 class Doubting:
     """The real recogniser, its words the same but never surer than 0.5: whisper is asked."""
 
-    def __init__(self, inner: PocketsphinxRecognizer) -> None:
+    def __init__(self, inner: Counting) -> None:
         self._inner = inner
         self.name = inner.name
 
@@ -351,35 +351,62 @@ class Whisper:
         pass
 
 
-@pytest.mark.parametrize("agrees", [True, False])
-def test_a_doubtful_command_ends_in_the_silence_once_the_second_opinion_agrees(
-    rig: Rig, recognizer: PocketsphinxRecognizer, agrees: bool
-) -> None:
-    whisper = Whisper("Next song." if agrees else "The next bus.")
+def _hear_checked(
+    rig: Rig, recognizer: PocketsphinxRecognizer, monkeypatch: pytest.MonkeyPatch, text: str,
+    opinion: str,
+) -> tuple[Utterance, Transcript, Whisper, Counting]:  # fmt: skip
+    """`text` heard by the real recogniser made doubtful, checked by a whisper that writes
+    `opinion`; the rest of the silence after the pause comes at a microphone's pace."""
+    counting = Counting(recognizer, monkeypatch)
+    whisper = Whisper(opinion)
     grammar = build_grammar(rig.matcher.intents, rig.matcher.entities)
-    checked = SecondOpinion(primary=Doubting(recognizer), transcriber=whisper,
+    checked = SecondOpinion(primary=Doubting(counting), transcriber=whisper,
                             normalize=normalize, grammar=grammar)  # fmt: skip
     hearing = Hearing(endpointer=build_endpointer(rig.config), recognizer=checked,
                       understand=rig.dialogue.reading)  # fmt: skip
-    pcm = _said("next song")
+    pcm = _said(text)
     step = int(CHUNK_S * RATE) * 2
-    ended: list[Utterance] = []
     for i in range(0, len(pcm), step):
         chunk = AudioChunk(pcm[i : i + step], RATE, timestamp=i / 2 / RATE)
-        ended += [e for e in hearing.process(chunk) if isinstance(e, Utterance)]
+        ended = [e for e in hearing.process(chunk) if isinstance(e, Utterance)]
         if ended:
-            break
+            return ended[0], hearing.transcript(ended[0]), whisper, counting
         if whisper.asked:
-            time.sleep(CHUNK_S)  # the rest of the silence comes at a microphone's pace
-    assert ended and whisper.asked == 1
-    transcript = hearing.transcript(ended[0])
+            time.sleep(CHUNK_S)
+    raise AssertionError("no utterance ended")
+
+
+@pytest.mark.parametrize("agrees", [True, False])
+def test_a_doubtful_command_ends_in_the_silence_once_the_second_opinion_agrees(
+    rig: Rig, recognizer: PocketsphinxRecognizer, monkeypatch: pytest.MonkeyPatch, agrees: bool
+) -> None:
+    opinion = "Next song." if agrees else "The next bus."
+    utterance, transcript, whisper, counting = _hear_checked(
+        rig, recognizer, monkeypatch, "next song", opinion
+    )
     assert transcript.text == "next song"
-    if agrees:  # ended sooner than the whole trailing silence, at the agreed confidence
-        assert ended[0].early
-        assert COMPLETE_S - 0.05 <= _silence_heard(ended[0]) < TRAILING_S - 0.05
-        assert transcript.confidence == AGREED_CONFIDENCE
-    else:
-        assert not ended[0].early
-        assert _silence_heard(ended[0]) == pytest.approx(TRAILING_S, abs=0.05)
-        assert transcript.confidence == 0.5
     assert whisper.asked == 1  # the opinion at the pause was the one used
+    if agrees:  # ended sooner than the whole trailing silence, at the agreed confidence
+        assert utterance.early
+        assert COMPLETE_S - 0.05 <= _silence_heard(utterance) < TRAILING_S - 0.05
+        assert transcript.confidence == AGREED_CONFIDENCE
+        assert counting.decodes == 1  # the pause's decode stood
+    else:
+        assert not utterance.early
+        assert _silence_heard(utterance) == pytest.approx(TRAILING_S, abs=0.05)
+        assert transcript.confidence == 0.5
+        assert counting.decodes == 2
+
+
+def test_agreed_words_that_may_go_on_wait_but_are_not_decoded_again(
+    rig: Rig, recognizer: PocketsphinxRecognizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "turn it down" may go on ("... to twenty"): the whole trailing silence is waited, and
+    # then the decode at the pause, which whisper agreed with, is the transcript.
+    utterance, transcript, whisper, counting = _hear_checked(
+        rig, recognizer, monkeypatch, "turn it down", "Turn it down."
+    )
+    assert not utterance.early
+    assert _silence_heard(utterance) == pytest.approx(TRAILING_S, abs=0.05)
+    assert transcript.text == "turn it down" and transcript.confidence == AGREED_CONFIDENCE
+    assert whisper.asked == 1 and counting.decodes == 1
