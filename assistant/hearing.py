@@ -131,6 +131,7 @@ class Hearing:
         if self._understand is None or not isinstance(recognizer, HearsSoFar):
             return None
         self._feed(pause.audio)
+        self._paused_end = self._checking = None
         try:
             so_far = recognizer.so_far()
         except AssistantError as exc:
@@ -138,7 +139,6 @@ class Hearing:
             return None
         clear = so_far is not None and so_far.complete and (so_far.confidence or 0.0) >= KEEP
         self._paused_end = pause.end if clear else None
-        self._checking = None
         if so_far is None or not finished(so_far, self._understand):
             if so_far is not None:
                 logger.debug("hearing: %r at a pause: listening on", so_far.text)
@@ -153,6 +153,9 @@ class Hearing:
         the pause's words has come in agreeing and they are a finished command. Agreeing on
         words that may go on, it lets the pause's decode stand should nothing more be said."""
         assert isinstance(self._recognizer, ChecksSoFar) and self._understand is not None
+        if not self._endpointer.paused:
+            self._checking = None  # speech came back: the next pause is asked about anew
+            return None
         try:
             so_far = self._recognizer.checked_so_far()
         except AssistantError as exc:

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -106,12 +106,19 @@ class _Early:
 
     so_far: SoFar
     opinion: Future[Heard]
+    heard_bytes: int
+    """The utterance's audio whisper was given, in bytes."""
     checked: SoFar | None = None
     """The words at the pause, at the confidence whisper's opinion gives them (checked_so_far)."""
 
     @property
     def text(self) -> str:
         return self.so_far.text
+
+
+class _Paused(NamedTuple):
+    so_far: SoFar
+    heard_bytes: int
 
 
 @dataclass(frozen=True)
@@ -163,8 +170,8 @@ class SecondOpinion:
         self._chunks: list[AudioChunk] = []
         self._early: _Early | None = None
         """whisper's opinion on the words so far at a pause (see so_far)."""
-        self._paused: SoFar | None = None
-        """The primary's words at the last pause."""
+        self._paused: _Paused | None = None
+        """The primary's words at the last pause, and the audio they were heard in."""
         self._pool: ThreadPoolExecutor | None = None
         self.last_opinion: str | None = None
         """What the second recogniser heard in the last utterance (None: not asked)."""
@@ -197,20 +204,24 @@ class SecondOpinion:
         (nothing more said), finish() takes that opinion instead of waiting for whisper
         after the rest of the trailing silence and the primary's own last decode, and once
         it agrees the utterance may end there (checked_so_far)."""
+        self._paused = None  # until the primary has said (it may fail)
         so_far = self._primary.so_far() if isinstance(self._primary, HearsSoFar) else None
-        self._paused = so_far
+        self._paused = _Paused(so_far, self._heard_bytes()) if so_far is not None else None
         if so_far is None or not so_far.complete or so_far.confidence is None:
             return so_far
         asked = self._early is not None and self._early.text == so_far.text
         if _doubtful(so_far.confidence) and not asked:
             opinion = self._ahead().submit(self._transcriber.transcribe, self._audio())
-            self._early = _Early(so_far, opinion)
+            self._early = _Early(so_far, opinion, self._heard_bytes())
         return so_far
 
     def _ahead(self) -> ThreadPoolExecutor:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="second-opinion")
         return self._pool
+
+    def _heard_bytes(self) -> int:
+        return sum(len(c.samples) for c in self._chunks)
 
     def _audio(self) -> AudioChunk:
         """The utterance's audio accepted so far, as one chunk."""
@@ -253,14 +264,17 @@ class SecondOpinion:
         """The words at the last pause, once whisper's opinion there (see so_far) is in and
         agrees with them: at the confidence the two agreeing earn. None until then, and when
         it did not agree (the utterance then goes on to its whole trailing silence)."""
-        early = self._early
-        if early is None or early.so_far != self._paused or not early.opinion.done():
-            return None  # not asked, or about other words than the last pause's
+        early, paused = self._early, self._paused
+        if early is None or paused != (early.so_far, early.heard_bytes):
+            return None  # not asked, or about other audio than the last pause's
+        if not early.opinion.done():
+            return None
         if early.checked is None:
             try:
                 opinion = early.opinion.result()
-            except AssistantError:
-                early.checked = early.so_far  # no opinion: finish() says why
+            except Exception as exc:  # whatever broke, the doubt stays
+                logger.warning("asr: no second opinion at the pause (%s)", exc)
+                early.checked = early.so_far
             else:
                 heard = Transcript((Hypothesis(early.text, early.so_far.confidence or 0.0),))
                 weighed = self._weigh(heard, opinion)

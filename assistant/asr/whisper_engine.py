@@ -49,7 +49,7 @@ LOOP_WORDS = 4
 NO_SPEECH_PROB = 0.6
 NO_SPEECH_LOGPROB = -1.0
 """A window is no talk when whisper's no-speech probability is over NO_SPEECH_PROB and its
-words score under NO_SPEECH_LOGPROB: faster-whisper's defaults, which the rule "whisper heard
+words score no more than NO_SPEECH_LOGPROB: faster-whisper's defaults, which the rule "whisper heard
 no words, so the doubtful reading is rejected" (second_opinion.py) stands on."""
 SURE_LOGPROB = -0.6
 """Average log-probability per token under which whisper was guessing. Measured here: piper's
@@ -181,7 +181,7 @@ class WhisperTranscriber:
         avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
         text = self._tokenizer.decode(tokens).strip()
         looped = len(self._prompt) + len(tokens) >= most or repeats(text)
-        if result.no_speech_prob > NO_SPEECH_PROB and avg_logprob < NO_SPEECH_LOGPROB:
+        if result.no_speech_prob > NO_SPEECH_PROB and avg_logprob <= NO_SPEECH_LOGPROB:
             return Heard(""), looped  # what faster-whisper's transcribe skips as no talk
         return Heard(text, sure=avg_logprob >= SURE_LOGPROB), looped
 

@@ -321,12 +321,17 @@ class Endpointer:
         self._pending_ts += heard / 2 / VAD_RATE
         return events
 
+    @property
+    def paused(self) -> bool:
+        """An utterance is under way and silent since its last Paused event."""
+        return self._state is _State.SPEECH and self._paused_at is not None
+
     def end_here(self) -> Utterance | None:
         """End the utterance at the pause just returned, or later in the same silence (its
         words make a finished command): the Utterance, as if the whole trailing silence had
         been heard, marked `early`. None when no utterance is under way at a pause (speech
         came back, or it ended)."""
-        if self._state is not _State.SPEECH or self._paused_at is None:
+        if not self.paused or self._paused_at is None:
             return None
         # Ended later in the silence (a second opinion came in): decided as the last frame
         # was heard, which is now.

@@ -310,6 +310,21 @@ def test_the_words_at_a_pause_are_checked_once_whisper_agrees() -> None:
     assert checked_at_pause("Shuffle it.") is None  # no agreement
     assert checked_at_pause("") is None  # no words: rejected at the end
     assert checked_at_pause("Play Queen.", fails=True) is None
+
+    class Crashing(Listener):
+        def transcribe(self, audio: AudioChunk) -> Heard:
+            raise RuntimeError("a bug in the engine")
+
+    # Not an engine error, but the loop that polls must not see it: the doubt stays.
+    primary = Pausing()
+    primary.at_pause = SoFar("play queen", complete=True, longer=(), confidence=0.5)
+    crashing = SecondOpinion(primary=primary, transcriber=Crashing(), normalize=normalize,
+                             grammar=COMMANDS)  # fmt: skip
+    crashing.accept(AudioChunk(b"\0\1" * 1600, RATE))
+    crashing.so_far()
+    assert crashing._early is not None
+    wait([crashing._early.opinion], timeout=10)
+    assert crashing.checked_so_far() is None
     # Said on after the pause, to a new pause whose words are not asked about (too unsure):
     # the earlier opinion is not about them.
     primary, listener = Pausing(), Listener("Play Queen.")
