@@ -100,9 +100,7 @@ class Hearing:
                     found.append(ended)
             else:
                 found.append(event)
-        if any(isinstance(event, Utterance) for event in found):
-            self._checking = None
-        elif self._checking is not None:
+        if self._checking is not None and not any(isinstance(e, Utterance) for e in found):
             ended = self._checked()
             if ended is not None:
                 found.append(ended)
@@ -111,6 +109,16 @@ class Hearing:
     def transcript(self, utterance: Utterance) -> Transcript:
         """What was said in `utterance` (the last one `process` returned)."""
         silent_since_pause = not utterance.capped and utterance.end == self._paused_end
+        recognizer = self._recognizer
+        checking = not utterance.capped and utterance.end == self._checking
+        if checking and not silent_since_pause and isinstance(recognizer, ChecksSoFar):
+            # Nothing said since a pause whose doubtful words whisper is checking: its opinion
+            # is waited for (finish() would wait for it too), and if it agrees the pause's
+            # decode stands instead of the primary decoding the same words again.
+            try:
+                silent_since_pause = recognizer.checked_so_far(wait=True) is not None
+            except AssistantError as exc:
+                logger.warning("hearing: %s", exc)
         self._feed(utterance.audio, silence=silent_since_pause)
         self._fed = 0
         self._paused_end = self._checking = None

@@ -339,12 +339,14 @@ class Whisper:
 
     name = "scripted whisper"
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, takes_s: float = 0.0) -> None:
         self.text = text
+        self.takes_s = takes_s
         self.asked = 0
 
     def transcribe(self, audio: AudioChunk) -> Heard:
         self.asked += 1
+        time.sleep(self.takes_s)
         return Heard(self.text)
 
     def preload(self) -> None:
@@ -353,12 +355,13 @@ class Whisper:
 
 def _hear_checked(
     rig: Rig, recognizer: PocketsphinxRecognizer, monkeypatch: pytest.MonkeyPatch, text: str,
-    opinion: str,
+    opinion: str, *, whisper_s: float = 0.0, paced: bool = True,
 ) -> tuple[Utterance, Transcript, Whisper, Counting]:  # fmt: skip
     """`text` heard by the real recogniser made doubtful, checked by a whisper that writes
-    `opinion`; the rest of the silence after the pause comes at a microphone's pace."""
+    `opinion` after `whisper_s`; `paced`: the rest of the silence after the pause comes at a
+    microphone's pace (else all at once, before whisper has answered)."""
     counting = Counting(recognizer, monkeypatch)
-    whisper = Whisper(opinion)
+    whisper = Whisper(opinion, takes_s=whisper_s)
     grammar = build_grammar(rig.matcher.intents, rig.matcher.entities)
     checked = SecondOpinion(primary=Doubting(counting), transcriber=whisper,
                             normalize=normalize, grammar=grammar)  # fmt: skip
@@ -371,7 +374,7 @@ def _hear_checked(
         ended = [e for e in hearing.process(chunk) if isinstance(e, Utterance)]
         if ended:
             return ended[0], hearing.transcript(ended[0]), whisper, counting
-        if whisper.asked:
+        if whisper.asked and paced:
             time.sleep(CHUNK_S)
     raise AssertionError("no utterance ended")
 
@@ -410,3 +413,22 @@ def test_agreed_words_that_may_go_on_wait_but_are_not_decoded_again(
     assert _silence_heard(utterance) == pytest.approx(TRAILING_S, abs=0.05)
     assert transcript.text == "turn it down" and transcript.confidence == AGREED_CONFIDENCE
     assert whisper.asked == 1 and counting.decodes == 1
+
+
+def test_an_opinion_still_to_come_at_the_end_is_waited_for_not_decoded_around(
+    rig: Rig, recognizer: PocketsphinxRecognizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The daemon's loop can be behind the audio (the decode at the pause takes ~0.2 s there):
+    # the whole trailing silence is heard before whisper answers. The end then waits for that
+    # answer (finish() would), and the agreed decode at the pause is the transcript.
+    utterance, transcript, whisper, counting = _hear_checked(
+        rig, recognizer, monkeypatch, "turn it down", "Turn it down.", whisper_s=0.5, paced=False
+    )
+    assert not utterance.early
+    assert transcript.text == "turn it down" and transcript.confidence == AGREED_CONFIDENCE
+    assert whisper.asked == 1 and counting.decodes == 1
+    # Disagreeing, the words are decoded again with all the silence, as before.
+    _, transcript, whisper, counting = _hear_checked(
+        rig, recognizer, monkeypatch, "turn it down", "The town.", whisper_s=0.5, paced=False
+    )
+    assert transcript.confidence == 0.5 and counting.decodes == 2

@@ -148,9 +148,10 @@ class ChecksSoFar(Protocol):
     """A Recognizer that checks doubtful words at a pause with a second opinion, which comes
     in later (on a thread of its own) while the silence goes on."""
 
-    def checked_so_far(self) -> SoFar | None:
+    def checked_so_far(self, *, wait: bool = False) -> SoFar | None:
         """The words at the last pause at the confidence the second opinion gives them, once
-        it is in and agrees; None until then, or when it did not agree."""
+        it is in and agrees; None until then (`wait`: it is waited for), or when it did not
+        agree."""
         ...
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
@@ -260,13 +261,15 @@ class SecondOpinion:
         self.last_opinion = opinion.text
         return self._weigh(transcript, opinion)
 
-    def checked_so_far(self) -> SoFar | None:
+    def checked_so_far(self, *, wait: bool = False) -> SoFar | None:
         """The words at the last pause, once whisper's opinion there (see so_far) is in and
-        agrees with them: at the confidence the two agreeing earn. None until then, and when
-        it did not agree (the utterance then goes on to its whole trailing silence)."""
+        agrees with them: at the confidence the two agreeing earn. None until then (`wait`:
+        the opinion is waited for), and when it did not agree."""
         early, paused = self._early, self._paused
         if early is None or paused != (early.so_far, early.heard_bytes):
             return None  # not asked, or about other audio than the last pause's
+        if wait:
+            futures.wait([early.opinion])
         if not early.opinion.done():
             return None
         if early.checked is None:
