@@ -115,10 +115,7 @@ class Hearing:
             # Nothing said since a pause whose doubtful words whisper is checking: its opinion
             # is waited for (finish() would wait for it too), and if it agrees the pause's
             # decode stands instead of the primary decoding the same words again.
-            try:
-                silent_since_pause = recognizer.checked_so_far(wait=True) is not None
-            except AssistantError as exc:
-                logger.warning("hearing: %s", exc)
+            silent_since_pause = recognizer.checked_so_far(wait=True) is not None
         self._feed(utterance.audio, silence=silent_since_pause)
         self._fed = 0
         self._paused_end = self._checking = None
@@ -164,11 +161,7 @@ class Hearing:
         if not self._endpointer.paused:
             self._checking = None  # speech came back: the next pause is asked about anew
             return None
-        try:
-            so_far = self._recognizer.checked_so_far()
-        except AssistantError as exc:
-            logger.warning("hearing: no early end (%s)", exc)
-            so_far, self._checking = None, None
+        so_far = self._recognizer.checked_so_far()
         if so_far is None:
             return None
         pause_end, self._checking = self._checking, None

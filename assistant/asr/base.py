@@ -151,7 +151,7 @@ class ChecksSoFar(Protocol):
     def checked_so_far(self, *, wait: bool = False) -> SoFar | None:
         """The words at the last pause at the confidence the second opinion gives them, once
         it is in and agrees; None until then (`wait`: it is waited for), or when it did not
-        agree."""
+        agree or could not be had: a failed second opinion is no agreement, and never raised."""
         ...
 
 

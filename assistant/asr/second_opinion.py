@@ -101,25 +101,29 @@ class Transcriber(Protocol):
         """Get ready ahead of the first transcribe (load a model); may take seconds."""
 
 
-@dataclass
-class _Early:
-    """whisper asked at a pause about the primary's words there."""
+class _Paused(NamedTuple):
+    """The primary's words at a pause, and how much of the utterance's audio they were heard in."""
 
     so_far: SoFar
-    opinion: Future[Heard]
     heard_bytes: int
-    """The utterance's audio whisper was given, in bytes."""
+
+
+@dataclass
+class _Early:
+    """whisper asked at a pause about the primary's words there (and given that audio)."""
+
+    paused: _Paused
+    opinion: Future[Heard]
     checked: SoFar | None = None
     """The words at the pause, at the confidence whisper's opinion gives them (checked_so_far)."""
 
     @property
+    def so_far(self) -> SoFar:
+        return self.paused.so_far
+
+    @property
     def text(self) -> str:
         return self.so_far.text
-
-
-class _Paused(NamedTuple):
-    so_far: SoFar
-    heard_bytes: int
 
 
 @dataclass(frozen=True)
@@ -207,22 +211,21 @@ class SecondOpinion:
         it agrees the utterance may end there (checked_so_far)."""
         self._paused = None  # until the primary has said (it may fail)
         so_far = self._primary.so_far() if isinstance(self._primary, HearsSoFar) else None
-        self._paused = _Paused(so_far, self._heard_bytes()) if so_far is not None else None
-        if so_far is None or not so_far.complete or so_far.confidence is None:
+        if so_far is None:
+            return None
+        self._paused = _Paused(so_far, sum(len(c.samples) for c in self._chunks))
+        if not so_far.complete or so_far.confidence is None:
             return so_far
         asked = self._early is not None and self._early.text == so_far.text
         if _doubtful(so_far.confidence) and not asked:
             opinion = self._ahead().submit(self._transcriber.transcribe, self._audio())
-            self._early = _Early(so_far, opinion, self._heard_bytes())
+            self._early = _Early(self._paused, opinion)
         return so_far
 
     def _ahead(self) -> ThreadPoolExecutor:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="second-opinion")
         return self._pool
-
-    def _heard_bytes(self) -> int:
-        return sum(len(c.samples) for c in self._chunks)
 
     def _audio(self) -> AudioChunk:
         """The utterance's audio accepted so far, as one chunk."""
@@ -264,9 +267,9 @@ class SecondOpinion:
     def checked_so_far(self, *, wait: bool = False) -> SoFar | None:
         """The words at the last pause, once whisper's opinion there (see so_far) is in and
         agrees with them: at the confidence the two agreeing earn. None until then (`wait`:
-        the opinion is waited for), and when it did not agree."""
-        early, paused = self._early, self._paused
-        if early is None or paused != (early.so_far, early.heard_bytes):
+        the opinion is waited for), and when it did not agree or failed (never raises)."""
+        early = self._early
+        if early is None or early.paused != self._paused:
             return None  # not asked, or about other audio than the last pause's
         if wait:
             futures.wait([early.opinion])

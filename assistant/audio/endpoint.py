@@ -331,7 +331,7 @@ class Endpointer:
         words make a finished command): the Utterance, as if the whole trailing silence had
         been heard, marked `early`. None when no utterance is under way at a pause (speech
         came back, or it ended)."""
-        if not self.paused or self._paused_at is None:
+        if self._state is not _State.SPEECH or self._paused_at is None:
             return None
         # Ended later in the silence (a second opinion came in): decided as the last frame
         # was heard, which is now.
