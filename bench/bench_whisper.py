@@ -29,29 +29,21 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from rapidfuzz.distance import Levenshtein
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.asr.whisper_engine import WhisperTranscriber, bundled_model
 from assistant.audio.base import AudioChunk
 from assistant.nlu.normalize import normalize
 from bench import corpus as C
-from bench.bench_spoken import library_config, open_matcher
+from bench.bench_spoken import _pctl, library_config, open_matcher
 
 
 def word_errors(said: str, heard: str) -> tuple[int, int]:
     """Edits (substitutions, insertions, deletions) between the words, and the words said."""
     ref, hyp = normalize(said).split(), normalize(heard).split()
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1], len(ref)
-
-
-def _pctl(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    return Levenshtein.distance(ref, hyp), len(ref)
 
 
 def _kind(item: C.Item) -> str:
