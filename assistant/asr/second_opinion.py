@@ -299,11 +299,12 @@ class SecondOpinion:
         similarity = fuzz.ratio(" ".join(words), reading)
         logger.info("asr: second opinion %r on %r: %.0f%% alike", heard, transcript.text,
                     similarity)  # fmt: skip
-        if not heard.strip():
-            # whisper writes nothing for noise and for a scrap of sound (the wake phrase's
-            # last syllable, decoded by the grammar as a doubtful "loop"), and rarely for a
-            # command: 2 of 576 espeak and piper commands, clean and at 10 dB; 20 of 20
-            # noise floors and 16 of 24 wake-phrase tails.
+        if not any(c.isalnum() for c in heard):
+            # whisper writes nothing, or only a full stop, for noise and for a scrap of sound
+            # (the wake phrase's last syllable, decoded by the grammar as a doubtful "loop"),
+            # and rarely for a command: 2 of 576 espeak and piper commands, clean and at
+            # 10 dB; 20 of 20 noise floors and 16 of 24 wake-phrase tails. (A hum, "Mm-hmm.",
+            # is a sound it could not place: the doubt stays, see FILLERS.)
             logger.info("asr: whisper heard no words: %r rejected", transcript.text)
             return Transcript((), rejected=transcript.text)
         low_similarity, more_words = UNEXPLAINED

@@ -349,6 +349,9 @@ def test_a_reading_of_what_whisper_heard_no_words_in_is_rejected() -> None:
     scrap = heard(Scripted(), Listener(""), "loop", 0.6)
     assert scrap.alternatives == () and scrap.rejected == "loop"
     assert heard(Scripted(), Listener("  "), "shuffle off", 0.6).rejected == "shuffle off"
+    # Seen in the end-to-end test: the same scrap written as a full stop, then asked about.
+    assert heard(Scripted(), Listener("."), "loop", 0.6).rejected == "loop"
+    assert heard(Scripted(), Listener(" ... "), "loop", 0.6).alternatives == ()
     # Not a clear reading, which whisper is not asked about.
     assert heard(Scripted(), Listener(""), "shuffle off", 0.97).confidence == 0.97
 
