@@ -103,11 +103,11 @@ def test_a_wake_then_talk_that_is_no_command_changes_nothing(rig: Rig, sentence:
         assistant.close()
 
 
-@pytest.mark.xfail(strict=True, reason="talk heard while a question waits for its answer is "
-                   "taken as a new command: 'loop all please' is acted on")  # fmt: skip
 def test_talk_going_on_after_a_question_is_not_a_command(rig: Rig) -> None:
     # After a wake, "we played cards until midnight" is read as a sleep timer and asked about
-    # ("Did you mean stop the music in 2 minutes?"); the talk goes on, without a wake phrase.
+    # ("Did you mean stop the music in 2 minutes?"); the talk goes on, without a wake phrase,
+    # and was read as "loop all please" at over 0.95: 2 s of speech for a command said in
+    # one, which whisper is asked about (second_opinion.TOO_LONG).
     queue, volume = _music(rig)
     assistant = Assistant(rig)
     try:

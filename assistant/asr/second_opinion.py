@@ -28,12 +28,14 @@ from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import NamedTuple, Protocol
 
+import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from assistant.asr.base import Grammar, HearsSoFar, Hypothesis, Recognizer, SoFar, Transcript
 from assistant.asr.grammars import derives
 from assistant.audio.base import AudioChunk
+from assistant.audio.resample import to_mono_int16
 from assistant.errors import AssistantError
 from assistant.nlu.phonemes import sounds
 
@@ -58,6 +60,15 @@ one", read as "skip one", whisper "Let's get this one.") that would have been as
 whisper turns a short command it cannot place into words of its own (espeak's "volume forty"
 as "Ma, you borrowed it." or "Ma will you for it?"): only words whisper is sure of count (see
 whisper_engine.SURE_LOGPROB), and 3 more of them."""
+TOO_LONG = (8.0, 0.5)
+"""A clear reading is asked about all the same when the speech lasted longer than its sounds
+(nlu.phonemes keys) take at this many a second, plus this many seconds: the grammar read a
+sentence of talk as a short command ("and then we walked all the way home in the rain", 2.2 s
+of speech, as "loop all please", 9 sounds, at over 0.95). piper says commands at about 13
+sounds a second, espeak at 140 words a minute at about 10."""
+SPEECH_ABOVE_DB = 10.0
+"""Frames this far above the utterance's quietest tenth are speech, for TOO_LONG: the
+utterance holds the room before and after the words (the pre-roll and trailing silence)."""
 FILLERS = frozenset({"mm", "mmm", "hmm", "hm", "mhm", "um", "uhm", "uh", "ah", "er", "erm"})
 """What whisper writes for a hum, a breath or a sound it cannot place ("Mm-hmm for the..." for
 espeak's "volume forty"): not words of talk, so never counted as words the commands miss."""
@@ -247,7 +258,10 @@ class SecondOpinion:
         transcript = self._primary.finish()
         self.last_first = transcript
         self.last_opinion = None
-        if not self._chunks or not transcript.text or not _doubtful(transcript.confidence):
+        if not self._chunks or not transcript.text:
+            self._chunks = []
+            return transcript
+        if not _doubtful(transcript.confidence) and not self._too_long(transcript.text):
             self._chunks = []
             return transcript
         try:
@@ -288,6 +302,26 @@ class SecondOpinion:
                 early.checked = replace(early.so_far, confidence=weighed.confidence * same)
         agreed = (early.checked.confidence or 0.0) >= AGREED_CONFIDENCE
         return early.checked if agreed else None
+
+    def _too_long(self, text: str) -> bool:
+        """The utterance's speech lasted longer than `text` can be said in (TOO_LONG)."""
+        per_second, slack = TOO_LONG
+        samples = to_mono_int16(self._audio()).astype(np.float64)
+        frame = self._chunks[0].rate * 3 // 100
+        frames = samples[: len(samples) // frame * frame].reshape(-1, frame)
+        if not len(frames):
+            return False
+        energy = 10.0 * np.log10(np.mean(frames**2, axis=1) + 1.0)
+        loud = np.flatnonzero(energy > np.percentile(energy, 10) + SPEECH_ABOVE_DB)
+        if not len(loud):
+            return False
+        speech_s = (loud[-1] - loud[0] + 1) * 0.03
+        allowed = len(sounds().words(self._normalize(text))) / per_second + slack
+        if speech_s <= allowed:
+            return False
+        logger.info("asr: %.1f s of speech for %r (%.1f s at most): asked about", speech_s,
+                    text, allowed)  # fmt: skip
+        return True
 
     def _weigh(self, transcript: Transcript, opinion: Heard) -> Transcript:
         """The primary's doubtful `transcript` in the light of whisper's `opinion` of the

@@ -492,3 +492,24 @@ def test_whisper_takes_two_threads_on_four_cores(monkeypatch: pytest.MonkeyPatch
     for cores, threads in ((1, 1), (2, 1), (4, 2), (8, 2)):
         monkeypatch.setattr("os.cpu_count", lambda cores=cores: cores)
         assert default_threads() == threads
+
+
+def test_a_clear_reading_of_much_longer_speech_is_asked_about() -> None:
+    def checked(said: str, reading: str, opinion: str, voice: str) -> tuple[Transcript, int]:
+        primary, listener = Scripted(), Listener(opinion)
+        second = SecondOpinion(primary=primary, transcriber=listener, normalize=normalize,
+                               grammar=COMMANDS)  # fmt: skip
+        primary.next = Transcript((Hypothesis(reading, 0.97),))
+        # As the endpointer hands it over: the room before and after the words.
+        second.accept(AudioChunk(mix(pad(synth(said, voice=voice), 0.3, 0.5), snr_db=20), RATE))
+        return second.finish(), listener.asked
+
+    talk = "and then we walked all the way home in the rain"
+    for voice in ("piper:joe", "piper:joe-fast", "en-us"):
+        # Seen after a question: talk read as a short command at over 0.95.
+        read, asked = checked(talk, "loop all please", "Then we walk all the way home.", voice)
+        assert asked == 1 and read.alternatives == (), voice
+        # Commands said at their own pace are not: a clear reading costs nothing more.
+        for command in ("loop all please", "play songs to sing in the car", "next"):
+            read, asked = checked(command, command, command, voice)
+            assert asked == 0 and read.confidence == 0.97, (voice, command)
