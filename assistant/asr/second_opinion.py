@@ -258,23 +258,21 @@ class SecondOpinion:
         transcript = self._primary.finish()
         self.last_first = transcript
         self.last_opinion = None
-        if not self._chunks or not transcript.text:
-            self._chunks = []
+        audio = self._audio() if self._chunks else None
+        self._chunks = []
+        if audio is None or not transcript.text:
             return transcript
-        if not _doubtful(transcript.confidence) and not self._too_long(transcript.text):
-            self._chunks = []
+        if not _doubtful(transcript.confidence) and not self._too_long(audio, transcript.text):
             return transcript
         try:
             if early is not None and early.text == transcript.text:
                 logger.debug("asr: whisper's opinion from the pause")
                 opinion = early.opinion.result()
             else:
-                opinion = self._transcriber.transcribe(self._audio())
+                opinion = self._transcriber.transcribe(audio)
         except AssistantError as exc:
             logger.warning("asr: no second opinion (%s)", exc)
             return transcript
-        finally:
-            self._chunks = []
         self.last_opinion = opinion.text
         return self._weigh(transcript, opinion)
 
@@ -303,11 +301,12 @@ class SecondOpinion:
         agreed = (early.checked.confidence or 0.0) >= AGREED_CONFIDENCE
         return early.checked if agreed else None
 
-    def _too_long(self, text: str) -> bool:
-        """The utterance's speech lasted longer than `text` can be said in (TOO_LONG)."""
+    def _too_long(self, audio: AudioChunk, text: str) -> bool:
+        """The speech in `audio` lasted longer than `text` can be said in (TOO_LONG)."""
         per_second, slack = TOO_LONG
-        samples = to_mono_int16(self._audio()).astype(np.float64)
-        frame = self._chunks[0].rate * 3 // 100
+        frame_s = 0.03
+        samples = to_mono_int16(audio).astype(np.float64)
+        frame = int(audio.rate * frame_s)
         frames = samples[: len(samples) // frame * frame].reshape(-1, frame)
         if not len(frames):
             return False
@@ -315,7 +314,7 @@ class SecondOpinion:
         loud = np.flatnonzero(energy > np.percentile(energy, 10) + SPEECH_ABOVE_DB)
         if not len(loud):
             return False
-        speech_s = (loud[-1] - loud[0] + 1) * 0.03
+        speech_s = (loud[-1] - loud[0] + 1) * frame_s
         allowed = len(sounds().words(self._normalize(text))) / per_second + slack
         if speech_s <= allowed:
             return False
