@@ -436,7 +436,10 @@ def build_microphone(config: Config) -> MicrophoneSource:
 def build_recognizer(config: Config, matcher: Matcher) -> Recognizer:
     """The configured engine, constrained to what the matcher understands in this library."""
     grammar = build_grammar(matcher.intents, matcher.entities)
-    recognizer = make_recognizer(config.asr, grammar)
+    wake = config.wake
+    # Only microWakeWord's probe reports run-on wakes, which need confirming (ConfirmsWake).
+    run_on = wake.mode == "phrase" and wake.chosen_engine == "micro"
+    recognizer = make_recognizer(config.asr, grammar, wake_phrase=wake.phrase if run_on else None)
     return with_second_opinion(config.asr, recognizer, normalize, grammar)
 
 

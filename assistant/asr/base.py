@@ -155,6 +155,24 @@ class ChecksSoFar(Protocol):
         ...
 
 
+@runtime_checkable
+class ConfirmsWake(Protocol):
+    """A Recognizer that can tell whether the wake phrase was said just before a command:
+    what a run-on WakeEvent needs before it is acted on."""
+
+    @property
+    def wake_phrase(self) -> str:
+        """The phrase it listens for ("" for none: it never confirms)."""
+        ...
+
+    def wake_phrase_end(self, audio: AudioChunk) -> float | None:
+        """Seconds into `audio` (from a little before where the wake phrase was said to end,
+        on into the command) at which the phrase ended, when the audio is best heard as the
+        phrase and then the start of a command; None when it is a command alone, or when
+        the engine cannot say."""
+        ...
+
+
 @dataclass(frozen=True)
 class WakeEvent:
     """The wake phrase was heard."""
@@ -166,6 +184,10 @@ class WakeEvent:
     phrase_end: float | None = None
     """Source time at which the phrase itself ended, when the detector knows: detectors fire
     a little after it, and a command said in the same breath starts here. None: take `when`."""
+    run_on: bool = False
+    """Heard only as if the speaker had paused (micro_wake's probe): said straight on into
+    speech, or the start of a command without the phrase ("play s|ome music" sounds like
+    "-lexa"). Acted on only once the recogniser hears the phrase there (ConfirmsWake)."""
 
 
 class WakeDetector(Protocol):

@@ -12,8 +12,11 @@ from assistant.errors import EngineError, ModelError
 logger = logging.getLogger(__name__)
 
 
-def make_recognizer(config: AsrConfig, grammar: Grammar | None) -> Recognizer:
-    """The configured recogniser, constrained by `grammar`.
+def make_recognizer(
+    config: AsrConfig, grammar: Grammar | None, *, wake_phrase: str | None = None
+) -> Recognizer:
+    """The configured recogniser, constrained by `grammar`; `wake_phrase`: the phrase it
+    confirms a run-on wake against (pocketsphinx only: vosk's never are, see ConfirmsWake).
 
     engine "auto" uses vosk if `vosk_model` exists and loads, and otherwise the pocketsphinx
     model embedded in its wheel (logging why). "vosk" never falls back: a missing model is a
@@ -35,7 +38,9 @@ def make_recognizer(config: AsrConfig, grammar: Grammar | None) -> Recognizer:
             return recognizer
     from assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
 
-    recognizer = PocketsphinxRecognizer(grammar=grammar, alternatives=config.alternatives)
+    recognizer = PocketsphinxRecognizer(
+        grammar=grammar, alternatives=config.alternatives, wake_phrase=wake_phrase
+    )
     logger.info("asr: using %s", recognizer.name)
     return recognizer
 

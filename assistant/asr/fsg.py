@@ -115,3 +115,17 @@ def _close(nulls: set[tuple[int, int]]) -> set[tuple[int, int]]:
         return frozenset(found)
 
     return {(a, b) for a in out for b in reach(a) if a != b}
+
+
+def with_prefix(graph: WordGraph, words: tuple[str, ...]) -> WordGraph:
+    """`graph` with `words` allowed in front of its sentences (as ever, they may be left out):
+    a new start state, the words in a chain to the old start, and null transitions from the
+    new start wherever the old one's reach (closed, as compile_grammar's)."""
+    first = graph.states
+    chain = [*range(first, first + len(words)), graph.start]
+    transitions = list(graph.transitions)
+    transitions += [(a, b, 1.0, w) for a, b, w in zip(chain[:-1], chain[1:], words, strict=True)]
+    skipped = {graph.start}
+    skipped |= {b for a, b, _, w in graph.transitions if a == graph.start and w is None}
+    transitions += [(first, b, 1.0, None) for b in sorted(skipped)]
+    return WordGraph(start=first, final=graph.final, transitions=transitions)

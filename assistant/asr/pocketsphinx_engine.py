@@ -27,7 +27,7 @@ from typing import Any
 
 from assistant.asr.base import Grammar, Hypothesis, SoFar, Transcript
 from assistant.asr.completion import GrammarWalk
-from assistant.asr.fsg import compile_grammar
+from assistant.asr.fsg import WordGraph, compile_grammar, with_prefix
 from assistant.asr.g2p import pronunciations
 from assistant.asr.grammars import derives
 from assistant.asr.jsgf import jsgf_word
@@ -106,7 +106,9 @@ class PocketsphinxRecognizer:
         reject_margin: float = DEFAULT_REJECT_MARGIN,
         model: Path | None = None,
         partials: bool = False,
+        wake_phrase: str | None = None,
     ) -> None:
+        """`wake_phrase`: the phrase confirms_wake() listens for (None: it never confirms)."""
         ps = _ps()
         self._model = model or model_dir()
         self._dict_path = self._model / "cmudict-en-us.dict"
@@ -129,6 +131,10 @@ class PocketsphinxRecognizer:
         self._spelling: dict[str, str] = {}
         self._searches = 0
         self._search = ""
+        self._wake_words = tuple(jsgf_word(w) for w in (wake_phrase or "").lower().split())
+        self._wake_search = ""
+        """The grammar with the wake phrase allowed in front, on the early decoder only."""
+        self._graph = WordGraph(start=0, final=1)
         self._in_utterance = False
         self._partials = partials
         self._streaming = False
@@ -198,7 +204,12 @@ class PocketsphinxRecognizer:
                 # current_search() crashes on a decoder with no search yet: track the name.
                 if self._search:
                     decoder.remove_search(self._search)
+            if self._wake_search:
+                self._early_decoder.remove_search(self._wake_search)
+                self._wake_search = ""
             self._search = search
+            if grammar is not None and self._wake_words:
+                self._add_wake_graph(f"{search}-wake")
         except (RuntimeError, ValueError) as exc:
             raise EngineError(f"pocketsphinx rejected the grammar: {exc}") from exc
         self._grammar = grammar
@@ -214,6 +225,7 @@ class PocketsphinxRecognizer:
             fsg = decoder.create_fsg(search, graph.start, graph.final, transitions)
             decoder.add_fsg(search, fsg)
         self.graph_size = (graph.states, len(graph.transitions), graph.null_transitions)
+        self._graph = graph
         spelling = self._spelling
         self._walk = GrammarWalk(graph, spoken=lambda w: spelling.get(w, w))
         logger.info(
@@ -221,6 +233,17 @@ class PocketsphinxRecognizer:
             *self.graph_size,
             time.perf_counter() - start,
         )
+
+    def _add_wake_graph(self, search: str) -> None:
+        """The active grammar with the wake phrase allowed in front, for confirms_wake()."""
+        spelled = {w: w for w in self._wake_words if self._early_decoder.lookup_word(w) is None}
+        if spelled:
+            add_words(self._early_decoder, spelled, self._dict_path)
+        graph = with_prefix(self._graph, self._wake_words)
+        transitions = [t if t[3] is not None else t[:3] for t in graph.transitions]
+        fsg = self._early_decoder.create_fsg(search, graph.start, graph.final, transitions)
+        self._early_decoder.add_fsg(search, fsg)
+        self._wake_search = search
 
     def _add_words(self, words: set[str]) -> dict[str, str]:
         """Give every grammar word a dictionary entry; returns JSGF spelling -> grammar word."""
@@ -303,6 +326,41 @@ class PocketsphinxRecognizer:
             # forced the audio into a whole one ("set the volume at two"). Not finished.
             return SoFar(text=text or ahead.transcript.rejected, complete=False, longer=None)
         return replace(self._walk.after(text.split()), confidence=ahead.transcript.confidence)
+
+    @property
+    def wake_phrase(self) -> str:
+        return " ".join(self._wake_words)
+
+    def wake_phrase_end(self, audio: AudioChunk) -> float | None:
+        """Seconds into `audio` at which the wake phrase ended, when the grammar's best path
+        through it, with the phrase allowed in front and ending anywhere (the audio may stop
+        mid-command), begins with the phrase; None when it does not.
+
+        A run-on wake is either the phrase said straight into a command or a command's first
+        sounds ("play s|ome music") that the wake model took for the phrase. Either way the
+        audio holds a command: the grammar decides whether the phrase before it explains the
+        sounds best. Decoded on the early pair, away from finish()'s decoder."""
+        if not self._wake_search:
+            return None
+        pcm = PcmAdapter(rate=RATE).convert(audio)
+        decoder = self._early_decoder
+        try:
+            decoder.activate_search(self._wake_search)
+            decoder.start_utt()
+            decoder.process_raw(pcm, False, True)
+            # Before end_utt: the best path ending anywhere, not only at a sentence's end.
+            spans = [(seg.word.split("(")[0], seg.end_frame) for seg in decoder.seg()]
+            decoder.end_utt()
+        except (RuntimeError, ValueError) as exc:
+            raise EngineError(f"pocketsphinx could not decode: {exc}") from exc
+        finally:
+            decoder.activate_search(self._search)
+        spoken = [(w, end) for w, end in spans if w and not w.startswith(("<", "["))]
+        words = tuple(w for w, _ in spoken)
+        said = words[: len(self._wake_words)] == self._wake_words
+        logger.info("asr: %r before the command? %s (heard %r)", " ".join(self._wake_words),
+                    "yes" if said else "no", self._words(" ".join(words)))  # fmt: skip
+        return (spoken[len(self._wake_words) - 1][1] + 1) / FRAMES_PER_S if said else None
 
     def accept_silence(self, chunk: AudioChunk) -> None:
         """The rest of the trailing silence after so_far(): left out, so that finish() returns

@@ -121,8 +121,11 @@ class WhisperTranscriber:
     def name(self) -> str:
         return "whisper (faster-whisper)"
 
-    def transcribe(self, audio: AudioChunk) -> Heard:
-        """The words heard in `audio` (any rate), as whisper writes them."""
+    def transcribe(self, audio: AudioChunk, prefix: str = "") -> Heard:
+        """The words heard in `audio` (any rate), as whisper writes them; `prefix`: words
+        said at its start that whisper is given as written (the wake phrase run on into the
+        command), left out of what it returns. Knowing them, it hears on from them: cut off
+        after "alexa", "play songs to sing in the car" was "place on to sing in the car"."""
         adapter = PcmAdapter(rate=RATE)
         pcm = adapter.convert(audio) + adapter.flush()
         samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
@@ -130,43 +133,47 @@ class WhisperTranscriber:
             return Heard("")
         with self._lock:
             model = self._load()
+            forced = self._tokenizer.encode(f" {prefix.strip().capitalize()},") if prefix else []
             # The frame past the audio's end is the feature extractor's padding: dropped, as
             # faster-whisper's own transcribe does.
             try:
                 features = model.feature_extractor(samples)[..., :-1]
-                pieces = [
-                    self._decode(model, features[:, start : start + MAX_FRAMES])
-                    for start in range(0, features.shape[-1], MAX_FRAMES)
-                ]
+                pieces = []
+                for start in range(0, features.shape[-1], MAX_FRAMES):
+                    window = features[:, start : start + MAX_FRAMES]
+                    pieces.append(self._decode(model, window, [] if start else forced))
             except (RuntimeError, ValueError) as exc:  # CTranslate2's, on a model it cannot run
                 raise EngineError(f"whisper could not decode: {exc}") from exc
         text = " ".join(p.text for p in pieces if p.text).strip()
         return Heard(text, sure=all(p.sure for p in pieces))
 
-    def _decode(self, model: Any, features: np.ndarray) -> Heard:
+    def _decode(self, model: Any, features: np.ndarray, forced: list[int]) -> Heard:
         """One stretch of at most 30 s, in a window fitted to it; again in the whole 30 s
         window when whisper went round in a loop there. Words it loops on even so are a
-        guess: not sure."""
+        guess: not sure. `forced`: tokens the text starts with (see transcribe's prefix)."""
         frames = features.shape[-1]
         window = max(frames + MARGIN_FRAMES, int(self._min_window_s * FRAMES_PER_S))
         window = min(MAX_FRAMES, -(-window // FRAMES_PER_S) * FRAMES_PER_S)
-        heard, looped = self._generate(model, features, window)
+        heard, looped = self._generate(model, features, window, forced)
         if looped and window < MAX_FRAMES:
             logger.debug("asr: whisper looped in a %d-frame window: %r", window, heard.text)
-            heard, looped = self._generate(model, features, MAX_FRAMES)
+            heard, looped = self._generate(model, features, MAX_FRAMES, forced)
         return Heard(heard.text, sure=False) if looped else heard
 
-    def _generate(self, model: Any, features: np.ndarray, window: int) -> tuple[Heard, bool]:
+    def _generate(
+        self, model: Any, features: np.ndarray, window: int, forced: list[int]
+    ) -> tuple[Heard, bool]:
         """Greedy decode of `features` padded to `window` frames; and whether whisper looped
         (said the same again and again, or more than anyone says in the window). There is no
         temperature fallback (faster-whisper's retry with sampling when text repeats or
         scores low): sampled words for audio whisper was unsure of are a guess, which
         `sure` already marks."""
         padded = np.pad(features, ((0, 0), (0, window - features.shape[-1])))
-        most = min(model.max_length, len(self._prompt) + TOKENS_PER_S * window // FRAMES_PER_S)
+        prompt = self._prompt + forced
+        most = min(model.max_length, len(prompt) + TOKENS_PER_S * window // FRAMES_PER_S)
         result = model.model.generate(
             model.encode(padded),
-            [self._prompt],
+            [prompt],
             beam_size=1,
             max_length=most,
             return_scores=True,
@@ -175,12 +182,14 @@ class WhisperTranscriber:
             suppress_tokens=self._suppress,
         )[0]
         tokens = result.sequences_ids[0]
+        if tokens[: len(forced)] == forced:  # the result starts with what it was given
+            tokens = tokens[len(forced) :]
         # generate() scores the sum of the tokens' log-probabilities over their count;
         # faster-whisper averages over one more (the end of text), and SURE_LOGPROB was
         # measured on its average.
         avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
         text = self._tokenizer.decode(tokens).strip()
-        looped = len(self._prompt) + len(tokens) >= most or repeats(text)
+        looped = len(prompt) + len(tokens) >= most or repeats(text)
         if result.no_speech_prob > NO_SPEECH_PROB and avg_logprob <= NO_SPEECH_LOGPROB:
             return Heard(""), looped  # what faster-whisper's transcribe skips as no talk
         return Heard(text, sure=avg_logprob >= SURE_LOGPROB), looped

@@ -11,7 +11,7 @@ from assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
 from assistant.audio.base import AudioChunk
 from assistant.nlu.matcher import UNSURE_BELOW
 from tests.asr.commands import GRAMMAR, IN_GRAMMAR, OUT_OF_GRAMMAR
-from tests.asr.speech import RATE, VOICES, clip
+from tests.asr.speech import RATE, VOICES, clip, mix, pad, synth
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +119,41 @@ def test_without_a_grammar_the_language_model_hears_free_speech() -> None:
     free = PocketsphinxRecognizer(grammar=None)
     transcript = recognise(free, clip("play some music", voice="en-us"))
     assert "music" in transcript.text.split(), transcript
+
+
+RUN_ON = [
+    ("piper:joe", "play some music"),
+    ("piper:joe-fast", "next song"),
+    ("piper:joe-slow", "turn it down"),
+    ("piper:joe-high", "what's playing"),
+    ("piper:joe-rough", "play something by queen"),
+    ("en-us", "skip this song"),
+    ("en-gb-x-rp", "set the volume to fifty"),
+]
+
+
+def test_the_wake_phrase_run_into_a_command_is_told_from_a_command_alone() -> None:
+    # What a run-on wake needs (ConfirmsWake): "play s|ome music" sounded like "-lexa" to
+    # alexa's wake model, so the same command with and without the phrase before it.
+    recognizer = PocketsphinxRecognizer(grammar=GRAMMAR, wake_phrase="alexa")
+    assert recognizer.wake_phrase == "alexa"
+    confirmed, said_alone = 0, 0
+    for voice, command in RUN_ON:
+        phrase_s = len(synth("alexa", voice=voice)) / RATE
+        breath = mix(pad(synth(f"alexa {command}", voice=voice), 0.5, 0.3), snr_db=20)
+        # As the daemon asks: from a little before the phrase's end to a second after it.
+        window = breath[: int((0.5 + phrase_s + 1.0) * RATE) * 2]
+        end = recognizer.wake_phrase_end(AudioChunk(window, RATE))
+        if end is not None:
+            confirmed += 1
+            assert 0.5 < end < 0.5 + phrase_s + 0.1  # where the command starts
+        alone = mix(pad(synth(command, voice=voice), 0.5, 0.3), snr_db=20)
+        said_alone += recognizer.wake_phrase_end(AudioChunk(alone, RATE)) is not None
+    assert confirmed >= len(RUN_ON) - 1
+    assert said_alone == 0
+
+
+def test_without_a_wake_phrase_nothing_is_confirmed(recognizer: PocketsphinxRecognizer) -> None:
+    assert recognizer.wake_phrase == ""
+    pcm = mix(pad(synth("alexa play some music", voice="piper:joe")), snr_db=20)
+    assert recognizer.wake_phrase_end(AudioChunk(pcm, RATE)) is None

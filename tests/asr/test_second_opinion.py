@@ -83,11 +83,13 @@ class Listener:
         self.sure = sure
         self.asked = 0
         self.heard_bytes: list[int] = []
+        self.prefixes: list[str] = []
         self.preloaded = False
 
-    def transcribe(self, audio: AudioChunk) -> Heard:
+    def transcribe(self, audio: AudioChunk, prefix: str = "") -> Heard:
         self.asked += 1
         self.heard_bytes.append(len(audio.samples))
+        self.prefixes.append(prefix)
         if self.fails:
             raise EngineError("whisper broke")
         return Heard(self.heard, sure=self.sure)
@@ -312,7 +314,7 @@ def test_the_words_at_a_pause_are_checked_once_whisper_agrees() -> None:
     assert checked_at_pause("Play Queen.", fails=True) is None
 
     class Crashing(Listener):
-        def transcribe(self, audio: AudioChunk) -> Heard:
+        def transcribe(self, audio: AudioChunk, prefix: str = "") -> Heard:
             raise RuntimeError("a bug in the engine")
 
     # Not an engine error, but the loop that polls must not see it: the doubt stays.
@@ -513,3 +515,63 @@ def test_a_clear_reading_of_much_longer_speech_is_asked_about() -> None:
         for command in ("loop all please", "play songs to sing in the car", "next"):
             read, asked = checked(command, command, command, voice)
             assert asked == 0 and read.confidence == 0.97, (voice, command)
+
+
+class Woken(Scripted):
+    """A primary that hears the wake phrase end `end` seconds into what it is asked about."""
+
+    wake_phrase = "alexa"
+
+    def __init__(self, end: float | None) -> None:
+        super().__init__()
+        self.end = end
+
+    def wake_phrase_end(self, audio: AudioChunk) -> float | None:
+        return self.end
+
+
+def test_whisper_hears_a_command_run_on_from_the_wake_phrase_with_it() -> None:
+    primary, listener = Woken(end=0.5), Listener("play songs to sing in the car")
+    checked = SecondOpinion(primary=primary, transcriber=listener, normalize=normalize,
+                            grammar=COMMANDS)  # fmt: skip
+    second = RATE * 2  # bytes
+    window = AudioChunk(b"\1\0" * RATE, RATE, timestamp=10.0)  # the phrase and the command
+    assert checked.wake_phrase == "alexa"
+    assert checked.wake_phrase_end(window) == 0.5
+
+    def utterance(starts: float) -> list[int]:
+        primary.next = Transcript((Hypothesis("play songs to sing in the car", 0.5),))
+        checked.accept(AudioChunk(b"\0\1" * RATE, RATE, timestamp=starts))
+        assert checked.finish().confidence > 0.5  # agreed
+        return listener.heard_bytes[-1:]
+
+    # The command's audio with the phrase's half second before it, and whisper told of it.
+    assert utterance(10.5) == [second + second // 2]
+    assert listener.prefixes[-1] == "alexa"
+    # Once only: the next utterance is heard alone, as is one after a pause.
+    assert utterance(12.0) == [second] and listener.prefixes[-1] == ""
+    checked.wake_phrase_end(window)
+    assert utterance(11.0) == [second] and listener.prefixes[-1] == ""
+    # No phrase heard: nothing kept.
+    primary.end = None
+    assert checked.wake_phrase_end(window) is None
+    assert utterance(10.5) == [second]
+
+
+def test_whisper_given_the_wake_phrase_hears_on_from_it() -> None:
+    model = bundled_model()
+    assert model is not None
+    whisper = WhisperTranscriber(model=model)
+    said = [
+        ("piper:joe", "play songs to sing in the car"),
+        ("piper:joe-fast", "turn it up a bit"),
+        ("piper:joe-rough", "play something by queen"),
+    ]
+    heard = []
+    for voice, command in said:
+        breath = AudioChunk(clip(f"alexa {command}", voice=voice), RATE)
+        heard.append(normalize(whisper.transcribe(breath, prefix="alexa").text))
+    assert heard == ["play songs to sing in the car", "turn it up a bit", "play something by queen"]
+    # What it is told is never written back, heard or not.
+    alone = whisper.transcribe(AudioChunk(clip("next song", voice="piper:joe"), RATE), "alexa")
+    assert "alexa" not in normalize(alone.text)
