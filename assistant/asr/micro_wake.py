@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -63,6 +64,10 @@ the models that need it: hey mycroft fires in time for a command in the same bre
 (41 of 42, bench/bench_wake.py), alexa on 7 of 42."""
 PROBE_CONTEXT_S = 1.5
 """Audio the probe hears before its cut: the phrase and the room before it."""
+PROBE_HOLD_S = 0.3
+"""A probe's wake is held this long: the phrase said before a real pause reaches the cutoff
+by then, as a wake of its own (on "alexa" said alone, the probe fired first and its wake,
+unconfirmed with no command after it, cost 11 of 42 hits, bench/bench_wake.py)."""
 PROBE_PAUSE_S = 0.45
 """The quiet room after the cut: the models fire within FIRE_LAG_S of a pause's start."""
 
@@ -148,6 +153,8 @@ class MicroWakeDetector:
         self._prober = MicroProbabilities(model) if probing else None
         self._history = b""
         """The latest audio, as the model heard it: what a probe is cut from."""
+        self._held: WakeEvent | None = None
+        """A probe's wake, held for PROBE_HOLD_S (its `when`: the step it was heard at)."""
         self._adapter = PcmAdapter(rate=RATE)
         self._fired = False
         logger.info("wake: %s", self.name)
@@ -172,9 +179,22 @@ class MicroWakeDetector:
             # fired it may still rise past the cutoff as the command goes on.
             if probability < min(self.probe_from, self.threshold):
                 self._fired = False
-            if found is not None or self._fired:
-                continue
             fired = when - left / (2 * RATE)
+            held = self._held
+            if found is not None:
+                continue
+            if held is not None:
+                # A probe's wake waits PROBE_HOLD_S: if a pause follows after all, the model
+                # hears the phrase itself, and that wake needs no confirming.
+                if probability > self.threshold:
+                    self._held = None
+                    found = WakeEvent(when=when, score=probability, phrase_end=held.phrase_end)
+                elif fired >= held.when + PROBE_HOLD_S:
+                    self._held = None
+                    found = replace(held, when=when)
+                continue
+            if self._fired:
+                continue
             if probability > self.threshold:
                 found = WakeEvent(
                     when=when, score=probability, phrase_end=max(fired - self._lag, 0.0)
@@ -184,8 +204,8 @@ class MicroWakeDetector:
                 paused = self._probe(cut)
                 if paused > self.threshold:
                     end = max(fired - self._lag, 0.0)
-                    found = WakeEvent(when=when, score=paused, phrase_end=end, run_on=True)
-            self._fired = found is not None
+                    self._held = WakeEvent(when=fired, score=paused, phrase_end=end, run_on=True)
+            self._fired = found is not None or self._held is not None
         if found is not None:
             logger.info(
                 "wake: heard %r ending at %.2f s, at %.2f s (probability %.3f%s)",
@@ -213,6 +233,7 @@ class MicroWakeDetector:
         self._probabilities.reset()
         self._adapter.flush()
         self._history = b""
+        self._held = None
         self._fired = False
 
 
