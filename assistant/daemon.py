@@ -71,11 +71,13 @@ the sound and was over within the echo was the earcon, never a command."""
 
 CONFIRM_BEFORE_S = 1.0
 CONFIRM_AFTER_S = 1.0
-"""A run-on wake is confirmed (ConfirmsWake) on the audio from CONFIRM_BEFORE_S before where
-the phrase was said to end (the phrase itself) to CONFIRM_AFTER_S after it, or to the end of
-a shorter command: the phrase and the command's first words. Measured on piper's six voices
-and espeak's four: 45 of 50 run-on wakes on "alexa <command>" in one breath confirmed, none
-of 54 on commands said without it (the whole command instead: 41 of 50)."""
+"""A wake is confirmed (ConfirmsWake) on the audio from CONFIRM_BEFORE_S before where the
+phrase was said to end (the phrase itself) to CONFIRM_AFTER_S after it, or to the end of a
+shorter command: the phrase and the command's first words. Run-on wakes always are, and the
+model's own when the command went straight on from the phrase (STRAIGHT_ON_S). Measured on
+piper's six voices and espeak's four: 45 of 50 run-on wakes on "alexa <command>" in one
+breath confirmed, none of 54 on commands said without it (the whole command instead: 41 of
+50)."""
 
 TAIL_START_S = 0.15
 TAIL_LONGEST_S = 0.45
@@ -86,6 +88,9 @@ default) or not at all was the phrase's own last sound: listening began inside i
 end is the detector's firing minus a lag measured on one voice), and the pause after it ended
 that scrap as an utterance. The command said after the pause is listened for instead of
 answering "Sorry"."""
+STRAIGHT_ON_S = TAIL_START_S
+"""Speech that began within this of where the wake phrase ended went straight on from it: a
+wake the model heard as the phrase before a pause is confirmed then (_confirm_straight_on)."""
 
 ConfirmMode = Literal["earcon", "none", "speech"]
 
@@ -206,10 +211,12 @@ class Daemon:
         """Where the wake phrase that started this listening ended (None: not a wake)."""
         self._after_tail = False
         """Listening on after the phrase's tail: if nothing follows, that scrap is answered."""
-        self._unconfirmed: list[AudioChunk] | None = None
-        """After a run-on wake, until it is confirmed: the audio to confirm it on."""
+        self._confirming: list[AudioChunk] | None = None
+        """After a wake, while it may need confirming: the audio to confirm it on."""
         self._confirm_at = 0.0
-        """Source time by which a run-on wake's audio is complete (CONFIRM_AFTER_S)."""
+        """Source time by which that audio is complete (CONFIRM_AFTER_S)."""
+        self._run_on = False
+        """The wake was run on (WakeEvent.run_on): nothing is heard until it is confirmed."""
         self._speaking: set[str] = set()
         self._follow_up_after_speech = False
         self._ducked = False
@@ -330,7 +337,12 @@ class Daemon:
             woke = self.wake.process(chunk)
             if woke is None:
                 return
-            if woke.run_on and not self._can_confirm():
+            confirms = self._confirms()
+            if woke.run_on and (self.state is State.SPEAKING or confirms is None):
+                # While speaking, the assistant's own "playing s..." may be what woke it: a
+                # barge-in needs the phrase said as such ("Alexa, stop").
+                why = "while speaking" if confirms else "that cannot be confirmed"
+                logger.info("daemon: a run-on wake %s: ignored", why)
                 return
             if self.state is State.SPEAKING:
                 logger.info("daemon: barge-in")
@@ -342,11 +354,12 @@ class Daemon:
             phrase_end = woke.phrase_end if woke.phrase_end is not None else woke.when
             before, after = self._recent.split(phrase_end)
             self._recent.clear()
-            if woke.run_on:
-                # Heard once confirmed, from where the recogniser says the phrase ended.
-                self._unconfirmed = _last(before, CONFIRM_BEFORE_S)
+            if confirms is not None:
+                self._confirming = _last(before, CONFIRM_BEFORE_S)
                 self._confirm_at = phrase_end + CONFIRM_AFTER_S
-                before = []
+            self._run_on = woke.run_on
+            if woke.run_on:
+                before = []  # heard once confirmed, from where the recogniser says it ended
             else:
                 self._hear_from(phrase_end)
             self._hear(before, after)
@@ -354,10 +367,11 @@ class Daemon:
         if self.state is State.LISTENING:
             self._listen(chunk)
 
-    def _hear_from(self, phrase_end: float) -> None:
-        """The command is listened to from `phrase_end` on."""
+    def _hear_from(self, phrase_end: float, *, earcon: bool = True) -> None:
+        """The command is listened to from `phrase_end` on; `earcon`: the wake earcon sounds
+        if it does not follow at once (a run-on wake's is under way: it never does)."""
         self._phrase_end = phrase_end
-        self._earcon_due = phrase_end + WAKE_EARCON_WAIT_S
+        self._earcon_due = phrase_end + WAKE_EARCON_WAIT_S if earcon else None
 
     def _hear(self, before: list[AudioChunk], after: list[AudioChunk]) -> None:
         """Audio from before the command (the room, for the endpointer), then the command's."""
@@ -372,11 +386,15 @@ class Daemon:
     def _listen(self, chunk: AudioChunk) -> None:
         if self._hearing is None:
             return
-        if self._unconfirmed is not None:
-            self._unconfirmed.append(chunk)
-            if chunk.timestamp + chunk.seconds >= self._confirm_at:
-                self._confirm_wake()
-            return
+        if self._confirming is not None:
+            complete = chunk.timestamp + chunk.seconds >= self._confirm_at
+            if not complete:
+                self._confirming.append(chunk)
+            if self._run_on:
+                if complete:
+                    self._confirming.append(chunk)
+                    self._confirm_run_on()
+                return
         for found in self._hearing.process(chunk):
             if isinstance(found, SpeechStarted):
                 self._heard_speech = True
@@ -386,45 +404,64 @@ class Daemon:
                     self._heard_speech = False
                     self._hearing.abandon()  # the recogniser forgets it; listening goes on
                     continue
+                if self._confirming is not None and not self._confirm_straight_on(found):
+                    return
                 self._understand(found)
                 return
         self._wake_earcon(chunk.timestamp + chunk.seconds)
 
-    def _can_confirm(self) -> bool:
-        """Whether a run-on wake can be listened to, for confirming (see WakeEvent.run_on)."""
-        if self.state is State.SPEAKING:
-            # The answer goes on meanwhile, and the assistant's own "playing s..." may be
-            # what woke it: a barge-in needs the phrase said as such ("Alexa, stop").
-            logger.info("daemon: a run-on wake while speaking: not a barge-in")
-            return False
-        if not isinstance(self.recognizer, ConfirmsWake):
-            logger.info("daemon: a run-on wake %s cannot confirm: ignored", self.recognizer.name)
-            return False
-        return True
+    def _confirms(self) -> ConfirmsWake | None:
+        """The recogniser, when it can confirm the wake phrase this detector listens for."""
+        recognizer = self.recognizer
+        confirms = isinstance(recognizer, ConfirmsWake) and bool(recognizer.wake_phrase)
+        return recognizer if confirms and isinstance(recognizer, ConfirmsWake) else None
 
-    def _confirm_wake(self) -> None:
+    def _wake_phrase_end(self) -> float | None:
+        """Where the recogniser heard the wake phrase end in the audio kept to confirm it
+        (source time), or None when it heard none there."""
+        assert self._confirming is not None
+        audio, self._confirming = _joined(self._confirming), None
+        recognizer = self._confirms()
+        assert recognizer is not None  # or nothing would have been kept
+        try:
+            end = recognizer.wake_phrase_end(audio)
+        except AssistantError as exc:
+            logger.warning("daemon: the wake phrase could not be confirmed: %s", exc)
+            return None
+        return None if end is None else audio.timestamp + end
+
+    def _confirm_run_on(self) -> None:
         """After a run-on wake: the command is heard from where the recogniser says the
         phrase ended, or, when it heard no phrase there, the assistant is idle again without
         a sound (the music never ducked)."""
-        assert self._unconfirmed is not None
-        audio, self._unconfirmed = _joined(self._unconfirmed), None
-        recognizer = self.recognizer
-        try:
-            end = (
-                recognizer.wake_phrase_end(audio) if isinstance(recognizer, ConfirmsWake) else None
-            )
-        except AssistantError as exc:
-            logger.warning("daemon: the run-on wake could not be confirmed: %s", exc)
-            end = None
-        if end is None:
+        assert self._confirming is not None
+        audio = _joined(self._confirming)
+        phrase_end = self._wake_phrase_end()
+        if phrase_end is None:
             logger.info("daemon: no wake phrase before that speech (a command without it?)")
             self._return_to_idle()
             return
-        phrase_end = audio.timestamp + end
         logger.info("daemon: the wake phrase was said straight on, ending at %.2f s", phrase_end)
         self._duck()
-        self._hear_from(phrase_end)
+        self._hear_from(phrase_end, earcon=False)
         self._hear(*_split_at([audio], phrase_end))
+
+    def _confirm_straight_on(self, utterance: Utterance) -> bool:
+        """A wake the model heard itself, as the phrase before a pause: when the command that
+        just ended went on at once instead, the wake is confirmed as a run-on one is ("play
+        s|ome music" woke alexa's model at 0.95-0.995 too). False: it was not, and the
+        assistant is idle again."""
+        assert self._phrase_end is not None
+        straight_on = utterance.start - self._phrase_end <= STRAIGHT_ON_S
+        if not straight_on or utterance.end - utterance.start <= TAIL_LONGEST_S:
+            self._confirming = None  # a pause after the phrase, or its own tail (TAIL_START_S)
+            return True
+        if self._wake_phrase_end() is not None:
+            logger.info("daemon: the wake phrase was said straight into the command")
+            return True
+        logger.info("daemon: no wake phrase before that speech (a command without it?)")
+        self._return_to_idle()
+        return False
 
     def _wake_earcon(self, now: float) -> None:
         """The "I'm listening" tone, once the owner has not simply gone on talking; `now` is
@@ -461,7 +498,7 @@ class Daemon:
         `after` says what started it, for the log when nothing is said; `duck`: the music is
         lowered now (else once the wake is confirmed)."""
         self._listening_for = after
-        self._unconfirmed = None
+        self._confirming = None
         if duck:
             self._duck()
         self._stop_hearing()
@@ -580,7 +617,7 @@ class Daemon:
         self._listeners.clear()
 
     def _return_to_idle(self) -> None:
-        self._unconfirmed = None
+        self._confirming = None
         self._tell_listeners(None)
         self._stop_hearing()
         self._speaking.clear()

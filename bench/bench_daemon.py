@@ -274,12 +274,16 @@ class Daemon:
         self.log_path = config.parent / "daemon.log"
         self._log = self.log_path.open("ab")
         self._env = {**os.environ, "PYTHONPATH": str(tree)} if tree is not None else None
+        # Not run from here: `-m` puts the working folder first on the path, ahead of
+        # PYTHONPATH, and from a checkout the baseline would be this tree again.
+        self._cwd = config.parent
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "assistant.cli", "run", "--config", str(config)],
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=self._log,
             env=self._env,
+            cwd=self._cwd,
         )
         deadline = time.monotonic() + START_TIMEOUT_S
         while self.ctl("status", "--json", timeout=5).returncode != 0:
@@ -311,6 +315,7 @@ class Daemon:
                 text=True,
                 timeout=timeout,
                 env=self._env,
+                cwd=self._cwd,
             )
         except subprocess.TimeoutExpired:
             return subprocess.CompletedProcess(args, 1, "", "timed out")

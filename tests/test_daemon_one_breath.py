@@ -222,14 +222,10 @@ def test_alexa_run_straight_into_the_command(
         assistant.close()
 
 
-def test_commands_said_without_alexa_are_not_acted_on(
-    alexa_rig: Rig, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # "play s|ome music" sounds like "-lexa" to alexa's model, had the speaker paused there:
-    # the probe fires on most such commands, and the recogniser finds no phrase before them.
-    ducked = []
-    duck = alexa_rig.player.duck
-    monkeypatch.setattr(alexa_rig.player, "duck", lambda: (ducked.append(True), duck()))
+def test_commands_said_without_alexa_are_not_acted_on(alexa_rig: Rig) -> None:
+    # "play s|ome music" sounds like "-lexa" to alexa's model: had the speaker paused there
+    # (its probe, a run-on wake) or even as it is (0.95-0.995). Either way the speech goes
+    # straight on, and the recogniser finds no phrase before it.
     assistant = Assistant(alexa_rig)
     try:
         said = [
@@ -244,6 +240,5 @@ def test_commands_said_without_alexa_are_not_acted_on(
         assistant.hear(_spoken(*(np.concatenate([s, _silence(1.5)]) for s in said), snr_db=20))
         assert assistant.heard() == {}
         assert assistant.rig.player.status().state is not PlayState.PLAYING
-        assert ducked == []  # music would not even have dipped
     finally:
         assistant.close()

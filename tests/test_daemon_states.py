@@ -25,6 +25,7 @@ from assistant.audio.base import AudioChunk
 from assistant.audio.endpoint import Endpointer, SpeechStarted, Utterance
 from assistant.control import ControlRequest, PendingRequest
 from assistant.daemon import (
+    CONFIRM_AFTER_S,
     EARCON_ECHO_S,
     EARCON_SOUND_S,
     NO_SPEECH_TIMEOUT_S,
@@ -61,13 +62,15 @@ class FakeWake:
     def __init__(self) -> None:
         self.resets = 0
         self.sticky = False
+        self.run_on = False
+        """Its wakes are run_on: heard as if the speaker had paused (micro_wake's probe)."""
         self._holding = False
 
     def process(self, chunk: AudioChunk) -> WakeEvent | None:
         if chunk.samples != WAKE and not self._holding:
             return None
         self._holding = self.sticky
-        return WakeEvent(when=chunk.timestamp, score=1.0)
+        return WakeEvent(when=chunk.timestamp, score=1.0, run_on=self.run_on)
 
     def reset(self) -> None:
         self.resets += 1
@@ -117,6 +120,22 @@ class FakeRecognizer:
         pass
 
 
+class ConfirmingRecognizer(FakeRecognizer):
+    """FakeRecognizer that confirms run-on wakes (ConfirmsWake) as the test says: the phrase
+    ends `phrase_end` seconds into the audio it is given, or was not heard (None)."""
+
+    wake_phrase = "alexa"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.phrase_end: float | None = None
+        self.asked: list[AudioChunk] = []
+
+    def wake_phrase_end(self, audio: AudioChunk) -> float | None:
+        self.asked.append(audio)
+        return self.phrase_end
+
+
 @dataclass
 class FakeVoice:
     """daemon.Speech, reporting events as assistant.tts.speaker.Speaker does: SpeechStarted when
@@ -154,12 +173,14 @@ class FakeVoice:
 class Loop:
     """The daemon running on its own thread, and the chunks and requests a test gives it."""
 
-    def __init__(self, rig: Rig, **settings: Any) -> None:
+    def __init__(
+        self, rig: Rig, *, recognizer: FakeRecognizer | None = None, **settings: Any
+    ) -> None:
         """`settings`: the daemon's own (confirm, fade_in_s), else the shipped defaults."""
         self.rig = rig
         self.clock = rig.clock
         self.wake = FakeWake()
-        self.recognizer = FakeRecognizer()
+        self.recognizer = recognizer or FakeRecognizer()
         self.voice = FakeVoice()
         self.endpointers: list[FakeEndpointer] = []
         self.daemon = Daemon(
@@ -616,3 +637,61 @@ def test_push_to_talk_listens_without_the_wake_word_and_answers_the_request(loop
     assert (fields["heard"], fields["intent"], fields["response"]) == (
         "what's playing", "WhatIsPlaying", "Nothing is playing.")  # fmt: skip
     assert loop.settled() is State.SPEAKING
+
+
+def _run_on_wake(loop: Loop) -> None:
+    """The phrase heard only as run on into speech, and the second after it."""
+    loop.wake.run_on = True
+    loop.chunk(WAKE)
+    loop.quiet(CONFIRM_AFTER_S + 0.05)
+
+
+def test_a_run_on_wake_is_acted_on_once_the_recogniser_hears_the_phrase(
+    make_loop: Callable[..., Loop],
+) -> None:
+    recognizer = ConfirmingRecognizer()
+    loop = make_loop(recognizer=recognizer)
+    _music(loop)
+    loop.wake.run_on = True
+    loop.chunk(WAKE)
+    # Listening, but the music as it was until the phrase is heard before the command.
+    assert loop.settled() is State.LISTENING and not loop.ducked()
+    recognizer.phrase_end = 0.0
+    loop.quiet(CONFIRM_AFTER_S + 0.05)
+    assert loop.settled() is State.LISTENING and loop.ducked()
+    heard = recognizer.asked[-1]
+    assert heard.seconds >= CONFIRM_AFTER_S  # the phrase and what followed it
+    loop.say("what's playing")
+    assert loop.settled() is State.SPEAKING
+    assert loop.voice.said[-1].startswith("This is ")
+
+
+def test_a_run_on_wake_without_the_phrase_is_dropped_without_a_sound(
+    make_loop: Callable[..., Loop],
+) -> None:
+    recognizer = ConfirmingRecognizer()
+    loop = make_loop(recognizer=recognizer)
+    _music(loop)
+    recognizer.phrase_end = None  # a command said without the phrase
+    _run_on_wake(loop)
+    assert loop.settled() is State.IDLE
+    assert not loop.ducked() and loop.voice.earcons == [] and len(recognizer.asked) == 1
+    assert recognizer.accepted == []  # nothing of it was heard as a command
+
+
+def test_run_on_wakes_that_cannot_be_confirmed_are_ignored(loop: Loop) -> None:
+    # FakeRecognizer cannot tell (no ConfirmsWake), as vosk's cannot.
+    _run_on_wake(loop)
+    assert loop.settled() is State.IDLE and loop.endpointers == []
+
+
+def test_a_run_on_wake_is_no_barge_in(make_loop: Callable[..., Loop]) -> None:
+    # The assistant's own "playing s..." may be what woke it.
+    recognizer = ConfirmingRecognizer()
+    recognizer.phrase_end = 0.0
+    loop = make_loop(recognizer=recognizer)
+    loop.chunk(WAKE)
+    loop.say("what's playing")
+    assert loop.settled() is State.SPEAKING
+    _run_on_wake(loop)
+    assert loop.settled() is State.SPEAKING and loop.voice.cut_short == []

@@ -77,9 +77,10 @@ sounds a second, espeak at 140 words a minute at about 10."""
 SPEECH_ABOVE_DB = 10.0
 """Frames this far above the utterance's quietest tenth are speech, for TOO_LONG: the
 utterance holds the room before and after the words (the pre-roll and trailing silence)."""
-LEAD_GAP_S = 0.3
-"""The wake phrase is heard with the utterance only when that began at most this long after
-it ended (the endpointer's pre-roll is 0.3 s): after a pause, whisper hears the command alone."""
+LEAD_GAP_S = 0.1
+"""The wake phrase is heard with the utterance only when its audio began at most this long
+after the phrase ended: straight on from it. After a pause (its audio then starts with the
+endpointer's 0.3 s of pre-roll, later), whisper hears the command alone."""
 FILLERS = frozenset({"mm", "mmm", "hmm", "hm", "mhm", "um", "uhm", "uh", "ah", "er", "erm"})
 """What whisper writes for a hum, a breath or a sound it cannot place ("Mm-hmm for the..." for
 espeak's "volume forty"): not words of talk, so never counted as words the commands miss."""
