@@ -22,7 +22,8 @@ smoothed probability above the cutoff, as MicroWakeDetector fires).
   the daemon hears them, MicroWakeDetector at its shipped cutoff: a wake heard only by the
   probe (run on into speech) counts once pocketsphinx confirms the phrase on the library
   grammar (tests.fixtures' library), on the audio the daemon gives it (daemon.CONFIRM_BEFORE_S
-  to CONFIRM_AFTER_S); the detector hears nothing meanwhile, as the daemon's does not.
+  to CONFIRM_AFTER_S), and so does the model's own when the command went straight on from it;
+  the detector hears nothing meanwhile, as the daemon's does not.
 
 The audio is cached under bench/out/wake/ (the talk as one int16 file), so a rerun only
 listens. Run: python3 bench/bench_wake.py [--small] [--jobs N] [--engines alexa ...]
@@ -57,7 +58,8 @@ from assistant.asr.micro_wake import (
 )
 from assistant.asr.wake import KeyphraseWakeDetector
 from assistant.audio.base import AudioChunk
-from assistant.daemon import CONFIRM_AFTER_S, CONFIRM_BEFORE_S
+from assistant.audio.endpoint import Endpointer, SpeechStarted, Utterance
+from assistant.daemon import CONFIRM_AFTER_S, CONFIRM_BEFORE_S, STRAIGHT_ON_S, TAIL_LONGEST_S
 from bench.corpus import HELD_OUT_OOD, OUT_OF_DOMAIN
 from tests.asr.commands import IN_GRAMMAR, OUT_OF_GRAMMAR
 from tests.asr.speech import PIPER_VOICES, SPEEDS, VOICES, synth
@@ -309,7 +311,9 @@ class Engines:
 
 class Probed:
     """`phrase` as the daemon hears it (see the module's docstring): phrase ends of the wakes
-    it would act on."""
+    it would act on. Run-on wakes are confirmed on the second after them; the model's own
+    when the command, as the daemon's endpointer finds it, went straight on from the phrase
+    (daemon.STRAIGHT_ON_S), once it ended."""
 
     def __init__(self, phrase: str) -> None:
         from assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
@@ -322,33 +326,79 @@ class Probed:
         """Source time of the first sample of _pcm, the last few seconds heard."""
         self._pending: float | None = None
         """The phrase end of a run-on wake awaiting its confirmation."""
+        self._listening: tuple[float, Endpointer] | None = None
+        """After the model's own wake: its phrase end, and the command's endpointer."""
 
     def hear(self, chunk: AudioChunk) -> list[float]:
-        keep = int((CONFIRM_BEFORE_S + CONFIRM_AFTER_S + 1.0) * RATE) * 2
+        keep = int(KEEP_S * RATE) * 2
         joined = self._pcm + chunk.samples
         self._start = chunk.timestamp + chunk.seconds - len(joined[-keep:]) / (2 * RATE)
         self._pcm = joined[-keep:]
+        now = chunk.timestamp + chunk.seconds
+        if self._listening is not None:
+            return self._command(now, list(self._listening[1].process(chunk)))
         if self._pending is not None:
-            if chunk.timestamp + chunk.seconds < self._pending + CONFIRM_AFTER_S:
+            if now < self._pending + CONFIRM_AFTER_S:
                 return []  # the daemon is listening: the detector hears none of it
-            first = max(0.0, self._pending - CONFIRM_BEFORE_S)
-            offset = 2 * round((first - self._start) * RATE)
-            audio = AudioChunk(self._pcm[max(0, offset) :], RATE, timestamp=first)
-            self._pending = None
+            pending, self._pending = self._pending, None
             self.detector.reset()
-            end = self.recognizer.wake_phrase_end(audio)
-            return [] if end is None else [first + end]
+            return self._confirmed(pending, now)
         woke = self.detector.process(chunk)
         if woke is None or woke.phrase_end is None:
             return []
-        if not woke.run_on:
-            return [woke.phrase_end]
-        self._pending = woke.phrase_end
-        return []
+        if woke.run_on:
+            self._pending = woke.phrase_end
+            return []
+        from assistant.app import build_endpointer
+        from assistant.config import Config
+
+        endpointer = build_endpointer(Config())
+        end = woke.phrase_end
+        endpointer.warm_up(self._audio(end - CONFIRM_BEFORE_S, end))
+        self._listening = (end, endpointer)
+        return self._command(now, list(endpointer.process(self._audio(end, now))))
+
+    def _command(self, now: float, events: list[Any]) -> list[float]:
+        """After the model's own wake: once the command ended (or none came), the wake if the
+        daemon would act on it."""
+        assert self._listening is not None
+        end, _ = self._listening
+        started = [e.start for e in events if isinstance(e, SpeechStarted)]
+        paused = started[0] - end > STRAIGHT_ON_S if started else now > end + PAUSED_S
+        if paused:
+            self._listening = None  # a pause after the phrase, as the model learnt it
+            self.detector.reset()
+            return [end]
+        said = next((e for e in events if isinstance(e, Utterance)), None)
+        if said is None:
+            return []
+        self._listening = None
+        self.detector.reset()
+        if said.end - said.start <= TAIL_LONGEST_S:
+            return [end]  # the phrase's own tail, then (the daemon listens on)
+        return self._confirmed(end, min(said.end, end + CONFIRM_AFTER_S))
+
+    def _confirmed(self, end: float, until: float) -> list[float]:
+        heard = self.recognizer.wake_phrase_end(self._audio(end - CONFIRM_BEFORE_S, until))
+        return [] if heard is None else [max(0.0, end - CONFIRM_BEFORE_S) + heard]
+
+    def _audio(self, first: float, until: float) -> AudioChunk:
+        """What was heard from source time `first` to `until`, of the last KEEP_S."""
+        first = max(first, self._start)
+        lo = 2 * round((first - self._start) * RATE)
+        hi = 2 * round((until - self._start) * RATE)
+        return AudioChunk(self._pcm[lo:hi], RATE, timestamp=first)
 
     def reset(self) -> None:
         self.detector.reset()
-        self._pcm, self._pending = b"", None
+        self._pcm, self._pending, self._listening = b"", None, None
+
+
+KEEP_S = 12.0
+"""Audio Probed keeps: a whole command after the model's own wake (vad.max_utterance_s, 8)."""
+PAUSED_S = 0.6
+"""After the model's own wake, no speech found by then: a pause followed the phrase (the
+endpointer finds speech ~0.12 s after it starts)."""
 
 
 def probed_key(phrase: str) -> tuple[str, float]:
