@@ -646,12 +646,18 @@ def _run_on_wake(loop: Loop) -> None:
     loop.quiet(CONFIRM_AFTER_S + 0.05)
 
 
-def test_a_run_on_wake_is_acted_on_once_the_recogniser_hears_the_phrase(
-    make_loop: Callable[..., Loop],
-) -> None:
+def _confirming(make_loop: Callable[..., Loop]) -> tuple[Loop, ConfirmingRecognizer]:
+    """A loop whose recogniser confirms wakes, with music playing."""
     recognizer = ConfirmingRecognizer()
     loop = make_loop(recognizer=recognizer)
     _music(loop)
+    return loop, recognizer
+
+
+def test_a_run_on_wake_is_acted_on_once_the_recogniser_hears_the_phrase(
+    make_loop: Callable[..., Loop],
+) -> None:
+    loop, recognizer = _confirming(make_loop)
     loop.wake.run_on = True
     loop.chunk(WAKE)
     # Listening, but the music as it was until the phrase is heard before the command.
@@ -669,9 +675,7 @@ def test_a_run_on_wake_is_acted_on_once_the_recogniser_hears_the_phrase(
 def test_a_run_on_wake_without_the_phrase_is_dropped_without_a_sound(
     make_loop: Callable[..., Loop],
 ) -> None:
-    recognizer = ConfirmingRecognizer()
-    loop = make_loop(recognizer=recognizer)
-    _music(loop)
+    loop, recognizer = _confirming(make_loop)
     recognizer.phrase_end = None  # a command said without the phrase
     _run_on_wake(loop)
     assert loop.settled() is State.IDLE
@@ -687,11 +691,42 @@ def test_run_on_wakes_that_cannot_be_confirmed_are_ignored(loop: Loop) -> None:
 
 def test_a_run_on_wake_is_no_barge_in(make_loop: Callable[..., Loop]) -> None:
     # The assistant's own "playing s..." may be what woke it.
-    recognizer = ConfirmingRecognizer()
+    loop, recognizer = _confirming(make_loop)
     recognizer.phrase_end = 0.0
-    loop = make_loop(recognizer=recognizer)
     loop.chunk(WAKE)
     loop.say("what's playing")
     assert loop.settled() is State.SPEAKING
     _run_on_wake(loop)
     assert loop.settled() is State.SPEAKING and loop.voice.cut_short == []
+
+
+def _command(loop: Loop, text: str) -> None:
+    """A command longer than the phrase's tail (daemon.TAIL_LONGEST_S), heard as `text`."""
+    loop.recognizer.will_hear(text)
+    loop.chunk(SPEECH)
+    loop.quiet(0.5)
+    loop.chunk(END)
+
+
+def test_the_models_own_wake_run_straight_into_speech_is_confirmed_too(
+    make_loop: Callable[..., Loop],
+) -> None:
+    # "play s|ome music" woke alexa's model itself: the speech went straight on.
+    loop, recognizer = _confirming(make_loop)
+    loop.chunk(WAKE)
+    _command(loop, "what's playing")
+    assert loop.settled() is State.IDLE and len(recognizer.asked) == 1
+    assert loop.voice.said == [] and not loop.ducked()
+    # Confirmed, the command is answered.
+    recognizer.phrase_end = 0.0
+    loop.chunk(WAKE)
+    _command(loop, "what's playing")
+    assert loop.settled() is State.SPEAKING and len(recognizer.asked) == 2
+    loop.voice.finish()
+    # After a pause, as the model learnt the phrase, there is nothing to confirm.
+    recognizer.phrase_end = None
+    assert loop.settled() is State.IDLE
+    loop.chunk(WAKE)
+    loop.quiet(0.3)
+    _command(loop, "what's playing")
+    assert loop.settled() is State.SPEAKING and len(recognizer.asked) == 2
