@@ -18,12 +18,12 @@ smoothed probability above the cutoff, as MicroWakeDetector fires).
   minutes of music alone at that level and five of the floor alone.
 - RTF: CPU seconds per second of audio, fed in the 90 ms batches the idle daemon hands on.
 
-- Probed (engine "micro+probe"): the phrases microWakeWord probes (micro_wake.PROBE_FROM) as
-  the daemon hears them, MicroWakeDetector at its shipped cutoff: a wake heard only by the
-  probe (run on into speech) counts once pocketsphinx confirms the phrase on the library
-  grammar (tests.fixtures' library), on the audio the daemon gives it (daemon.CONFIRM_BEFORE_S
-  to CONFIRM_AFTER_S), and so does the model's own when the command went straight on from it;
-  the detector hears nothing meanwhile, as the daemon's does not.
+- The daemon's (engine "micro, daemon"): each microWakeWord phrase as the daemon hears it,
+  MicroWakeDetector at its shipped cutoff (probing, for the phrases in micro_wake.PROBE_FROM):
+  a wake heard only by the probe (run on into speech) counts once pocketsphinx confirms the
+  phrase on the library grammar (tests.fixtures' library), on the audio the daemon gives it
+  (daemon.CONFIRM_BEFORE_S to CONFIRM_AFTER_S), and so does the model's own when the command
+  went straight on from it; the detector hears nothing meanwhile, as the daemon's does not.
 
 The audio is cached under bench/out/wake/ (the talk as one int16 file), so a rerun only
 listens. Run: python3 bench/bench_wake.py [--small] [--jobs N] [--engines alexa ...]
@@ -52,7 +52,6 @@ from assistant.asr.micro_wake import CUTOFFS as MICRO_CUTOFFS
 from assistant.asr.micro_wake import (
     FIRE_LAG_S,
     MICRO_PHRASES,
-    PROBE_FROM,
     MicroProbabilities,
     MicroWakeDetector,
 )
@@ -256,8 +255,7 @@ class Engines:
         )
         self.micro = {p: MicroProbabilities(m) for p, m in MICRO_PHRASES.items() if p in families}
         self.cutoffs = {p: cutoffs_of(MICRO_PHRASES[p]) for p in self.micro}
-        probed = [p for p in self.micro if MICRO_PHRASES[p] in PROBE_FROM]
-        self.probed = {p: Probed(p) for p in probed}
+        self.probed = {p: Probed(p) for p in self.micro}
         self.wakes: dict[tuple[str, float], int] = {}
         self.times: dict[tuple[str, float], list[float]] = {}
         """When each wake came (seconds into the stream)."""
@@ -402,7 +400,8 @@ endpointer finds speech ~0.12 s after it starts)."""
 
 
 def probed_key(phrase: str) -> tuple[str, float]:
-    return (f"{phrase} +probe", MICRO_CUTOFFS[MICRO_PHRASES[phrase]])
+    """The daemon's path's row for `phrase`: at its shipped cutoff."""
+    return (f"{phrase} (daemon)", MICRO_CUTOFFS[MICRO_PHRASES[phrase]])
 
 
 def cutoffs_of(model: str) -> tuple[float, ...]:
@@ -505,7 +504,7 @@ def hits_job(args: tuple[str, bool, tuple[float, ...]]) -> dict[str, Any]:
                 if cond == ONE_BREATH:  # the first firing, in time for the command
                     first = times[before.get(key, 0)] - clip_at
                     # Probed wakes are timed by the phrase end the daemon goes by.
-                    ended = first if key[0].endswith("+probe") else first - lag
+                    ended = first if key[0].endswith("(daemon)") else first - lag
                     if ended > 1.0 + lo + phrase_s + IN_TIME_S:
                         continue
                 results.setdefault(str(key), {}).setdefault(cond, 0)
@@ -572,8 +571,7 @@ def print_table(
     for p, m in MICRO_PHRASES.items():
         if p in hits:
             rows += [("micro", p, c, p) for c in cutoffs_of(m)]
-            if m in PROBE_FROM:
-                rows.append(("micro+probe", *probed_key(p), p))
+            rows.append(("micro, daemon", *probed_key(p), p))
     for engine, phrase, threshold, family in rows:
         key = str((phrase, threshold))
         clips = hits[family]["clips"]
@@ -582,14 +580,14 @@ def print_table(
         for run in negatives:
             n = run["wakes"].get((phrase, threshold), 0)
             cells.append(f"{n / hours[run['condition']]:.1f} ({n})")
-        cpu = sum(run["cpu"].get(phrase if engine == "micro+probe" else family, 0.0)
+        cpu = sum(run["cpu"].get(phrase if engine == "micro, daemon" else family, 0.0)
                   for run in negatives)  # fmt: skip
         if engine == "pocketsphinx":
             cpu /= len(thresholds)  # each threshold is its own detector
         label = f"{threshold:g}"
         if engine == "pocketsphinx" and threshold == BASELINE:
             label += " (today)"
-        elif engine == "micro+probe":
+        elif engine == "micro, daemon":
             label += " (the daemon's)"
         elif engine == "micro" and threshold == own_cutoff(phrase):
             label += " (model's)"
@@ -607,7 +605,7 @@ def print_woken(
     for phrase, model in MICRO_PHRASES.items():
         if phrase in families:
             keys += [(phrase, c) for c in cutoffs_of(model) if c >= own_cutoff(phrase)]
-            keys += [probed_key(phrase)] if model in PROBE_FROM else []
+            keys.append(probed_key(phrase))
     for key in keys:
         woke = [f"{run['condition']}: {w}" for run in negatives
                 for w in run["woke_by"].get(key, [])]  # fmt: skip

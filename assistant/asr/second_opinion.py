@@ -77,10 +77,14 @@ sounds a second, espeak at 140 words a minute at about 10."""
 SPEECH_ABOVE_DB = 10.0
 """Frames this far above the utterance's quietest tenth are speech, for TOO_LONG: the
 utterance holds the room before and after the words (the pre-roll and trailing silence)."""
-LEAD_GAP_S = 0.1
-"""The wake phrase is heard with the utterance only when its audio began at most this long
-after the phrase ended: straight on from it. After a pause (its audio then starts with the
-endpointer's 0.3 s of pre-roll, later), whisper hears the command alone."""
+LEAD_GAP_S = (-0.3, 0.1)
+"""The wake phrase is heard with the utterance only when its audio began within these seconds
+of where the phrase ended (the model's estimate and the recogniser's differ by up to ~0.1 s):
+straight on from it. After a pause (its audio then starts with the endpointer's 0.3 s of
+pre-roll, later), whisper hears the command alone."""
+PHRASE_S = 0.8
+"""How much of what came before the utterance whisper hears with it: the wake phrase ("alexa"
+lasts 0.45-0.6 s), up to where the utterance begins, so that the two run on without a gap."""
 FILLERS = frozenset({"mm", "mmm", "hmm", "hm", "mhm", "um", "uhm", "uh", "ah", "er", "erm"})
 """What whisper writes for a hum, a breath or a sound it cannot place ("Mm-hmm for the..." for
 espeak's "volume forty"): not words of talk, so never counted as words the commands miss."""
@@ -199,8 +203,9 @@ class SecondOpinion:
         self._normalize = normalize
         self._commands = _commands(grammar, normalize)
         self._chunks: list[AudioChunk] = []
-        self._lead: AudioChunk | None = None
-        """The wake phrase a run-on wake was confirmed in, just before the next utterance."""
+        self._lead: tuple[AudioChunk, float] | None = None
+        """The audio a wake phrase was confirmed in, and where it ended (source time): what
+        whisper hears before the next utterance when that follows straight on."""
         self._early: _Early | None = None
         """whisper's opinion on the words so far at a pause (see so_far)."""
         self._paused: _Paused | None = None
@@ -236,10 +241,7 @@ class SecondOpinion:
         is kept: whisper hears the command that follows with it (_opinion)."""
         primary = self._primary
         end = primary.wake_phrase_end(audio) if isinstance(primary, ConfirmsWake) else None
-        self._lead = None
-        if end is not None:
-            cut = round(end * audio.rate) * audio.width * audio.channels
-            self._lead = replace(audio, samples=audio.samples[:cut])
+        self._lead = None if end is None else (audio, audio.timestamp + end)
         return end
 
     def preload(self) -> None:
@@ -276,15 +278,17 @@ class SecondOpinion:
         heard commands best: cut off after "alexa", piper's "play songs to sing in the car"
         was "place on to sink in the car", heard on from it, right (23 and 39 of 39 run-on
         commands)."""
-        lead = self._lead
-        if lead is not None and (lead.rate, lead.width, lead.channels) == (
-            audio.rate,
-            audio.width,
-            audio.channels,
-        ):
-            gap = audio.timestamp - (lead.timestamp + lead.seconds)
-            if 0.0 <= gap <= LEAD_GAP_S:
-                joined = replace(lead, samples=lead.samples + audio.samples)
+        if self._lead is not None:
+            window, ended = self._lead
+            early, late = LEAD_GAP_S
+            same = (window.rate, window.width, window.channels) == (
+                audio.rate, audio.width, audio.channels)  # fmt: skip
+            if same and early <= audio.timestamp - ended <= late:
+                frame = window.width * window.channels
+                first = round((ended - PHRASE_S - window.timestamp) * window.rate) * frame
+                last = round((audio.timestamp - window.timestamp) * window.rate) * frame
+                lead = window.samples[max(0, first) : max(0, last)]
+                joined = replace(audio, samples=lead + audio.samples)
                 return self._transcriber.transcribe(joined, prefix=self.wake_phrase)
         return self._transcriber.transcribe(audio)
 

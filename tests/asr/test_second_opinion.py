@@ -548,6 +548,9 @@ def test_whisper_hears_a_command_run_on_from_the_wake_phrase_with_it() -> None:
     # The command's audio with the phrase's half second before it, and whisper told of it.
     assert utterance(10.5) == [second + second // 2]
     assert listener.prefixes[-1] == "alexa"
+    # Begun a little before where the recogniser put the phrase's end: the two meet there.
+    checked.wake_phrase_end(window)
+    assert utterance(10.3) == [second + round(0.3 * RATE) * 2]
     # Once only: the next utterance is heard alone, as is one after a pause.
     assert utterance(12.0) == [second] and listener.prefixes[-1] == ""
     checked.wake_phrase_end(window)
