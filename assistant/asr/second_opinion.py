@@ -283,7 +283,9 @@ class SecondOpinion:
             early, late = LEAD_GAP_S
             same = (window.rate, window.width, window.channels) == (
                 audio.rate, audio.width, audio.channels)  # fmt: skip
-            if same and early <= audio.timestamp - ended <= late:
+            gap = audio.timestamp - ended
+            logger.debug("asr: the utterance began %.2f s after the wake phrase", gap)
+            if same and early <= gap <= late:
                 frame = window.width * window.channels
                 first = round((ended - PHRASE_S - window.timestamp) * window.rate) * frame
                 last = round((audio.timestamp - window.timestamp) * window.rate) * frame
