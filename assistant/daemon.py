@@ -387,12 +387,10 @@ class Daemon:
         if self._hearing is None:
             return
         if self._confirming is not None:
-            complete = chunk.timestamp + chunk.seconds >= self._confirm_at
-            if not complete:
+            if self._run_on or chunk.timestamp < self._confirm_at:
                 self._confirming.append(chunk)
             if self._run_on:
-                if complete:
-                    self._confirming.append(chunk)
+                if chunk.timestamp + chunk.seconds >= self._confirm_at:
                     self._confirm_run_on()
                 return
         for found in self._hearing.process(chunk):
@@ -413,8 +411,9 @@ class Daemon:
     def _confirms(self) -> ConfirmsWake | None:
         """The recogniser, when it can confirm the wake phrase this detector listens for."""
         recognizer = self.recognizer
-        confirms = isinstance(recognizer, ConfirmsWake) and bool(recognizer.wake_phrase)
-        return recognizer if confirms and isinstance(recognizer, ConfirmsWake) else None
+        if isinstance(recognizer, ConfirmsWake) and recognizer.wake_phrase:
+            return recognizer
+        return None
 
     def _wake_phrase_end(self) -> float | None:
         """Where the recogniser heard the wake phrase end in the audio kept to confirm it

@@ -108,7 +108,7 @@ class PocketsphinxRecognizer:
         partials: bool = False,
         wake_phrase: str | None = None,
     ) -> None:
-        """`wake_phrase`: the phrase confirms_wake() listens for (None: it never confirms)."""
+        """`wake_phrase`: the phrase wake_phrase_end() listens for (None: it hears none)."""
         ps = _ps()
         self._model = model or model_dir()
         self._dict_path = self._model / "cmudict-en-us.dict"
@@ -235,7 +235,7 @@ class PocketsphinxRecognizer:
         )
 
     def _add_wake_graph(self, search: str) -> None:
-        """The active grammar with the wake phrase allowed in front, for confirms_wake()."""
+        """The active grammar with the wake phrase allowed in front, for wake_phrase_end()."""
         spelled = {w: w for w in self._wake_words if self._early_decoder.lookup_word(w) is None}
         if spelled:
             add_words(self._early_decoder, spelled, self._dict_path)
