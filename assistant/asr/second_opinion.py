@@ -43,7 +43,7 @@ from assistant.asr.base import (
 )
 from assistant.asr.grammars import derives
 from assistant.audio.base import AudioChunk
-from assistant.audio.resample import to_mono_int16
+from assistant.audio.resample import Resampler, to_mono_int16
 from assistant.errors import AssistantError
 from assistant.nlu.phonemes import sounds
 
@@ -278,17 +278,16 @@ class SecondOpinion:
         heard commands best: cut off after "alexa", piper's "play songs to sing in the car"
         was "place on to sink in the car", heard on from it, right (23 and 39 of 39 run-on
         commands)."""
-        if self._lead is not None:
+        if self._lead is not None and (audio.width, audio.channels) == (2, 1):
             window, ended = self._lead
             early, late = LEAD_GAP_S
-            same = (window.rate, window.width, window.channels) == (
-                audio.rate, audio.width, audio.channels)  # fmt: skip
             gap = audio.timestamp - ended
             logger.debug("asr: the utterance began %.2f s after the wake phrase", gap)
-            if same and early <= gap <= late:
-                frame = window.width * window.channels
-                first = round((ended - PHRASE_S - window.timestamp) * window.rate) * frame
-                last = round((audio.timestamp - window.timestamp) * window.rate) * frame
+            if early <= gap <= late:
+                # At the utterance's rate: the microphone's, the endpointer's is 16 kHz.
+                window = _mono(window, audio.rate)
+                first = 2 * round((ended - PHRASE_S - window.timestamp) * window.rate)
+                last = 2 * round((audio.timestamp - window.timestamp) * window.rate)
                 lead = window.samples[max(0, first) : max(0, last)]
                 joined = replace(audio, samples=lead + audio.samples)
                 return self._transcriber.transcribe(joined, prefix=self.wake_phrase)
@@ -424,6 +423,16 @@ class SecondOpinion:
             return transcript
         agreed = Hypothesis(best.text, max(best.confidence, AGREED_CONFIDENCE))
         return Transcript((agreed,), rejected=transcript.rejected)
+
+
+def _mono(chunk: AudioChunk, rate: int) -> AudioChunk:
+    """`chunk` as mono int16 at `rate`."""
+    mono = AudioChunk(to_mono_int16(chunk).tobytes(), chunk.rate, timestamp=chunk.timestamp)
+    if chunk.rate == rate:
+        return mono
+    resampler = Resampler(rate_in=chunk.rate, rate_out=rate)
+    samples = resampler.process(mono).samples + resampler.flush().samples
+    return AudioChunk(samples, rate, timestamp=chunk.timestamp)
 
 
 def _doubtful(confidence: float) -> bool:

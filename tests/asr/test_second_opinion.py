@@ -548,6 +548,10 @@ def test_whisper_hears_a_command_run_on_from_the_wake_phrase_with_it() -> None:
     # The command's audio with the phrase's half second before it, and whisper told of it.
     assert utterance(10.5) == [second + second // 2]
     assert listener.prefixes[-1] == "alexa"
+    # Heard from a 48 kHz microphone, the phrase is given at the utterance's 16 kHz.
+    checked.wake_phrase_end(AudioChunk(b"\1\0" * 48000, 48000, timestamp=10.0))
+    [at_48k] = utterance(10.5)
+    assert at_48k == pytest.approx(second + second // 2, abs=64)
     # Begun a little before where the recogniser put the phrase's end: the two meet there.
     checked.wake_phrase_end(window)
     assert utterance(10.3) == [second + round(0.3 * RATE) * 2]
