@@ -25,6 +25,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from assistant.asr.base import Grammar, Hypothesis, SoFar, Transcript
 from assistant.asr.completion import GrammarWalk
 from assistant.asr.fsg import WordGraph, compile_grammar, with_prefix
@@ -45,6 +47,10 @@ DEFAULT_REJECT_MARGIN = -9.0
 rejected. On bench/bench_spoken.py's library grammar, commands heard right and other speech
 overlap widely: -9 keeps 1 in 4 of the out-of-domain sentences, -5 only 1 in 9 but also
 drops a third of the commands at 20 dB SNR that were heard exactly right."""
+LEAD_IN_S = 0.3
+"""Quiet put before an utterance in which the search found no sentence (see _transcribe): as
+much of the room as the endpointer's pre-roll gives every utterance that begins in it (0.1 s
+of it was not enough)."""
 _LOG_BASE = math.log(1.0001)  # pocketsphinx's log base: its Python API returns base**score
 _NBEST_TEMPERATURE = 150.0
 """Score units (log base 1.0001) that make one n-best entry e times likelier than the next."""
@@ -82,6 +88,18 @@ def _ps() -> Any:
 def model_dir() -> Path:
     """The en-us model folder inside the pocketsphinx wheel."""
     return Path(_ps().get_model_path()) / "en-us"
+
+
+def _room_quiet(pcm: bytes, seconds: float) -> bytes:
+    """`seconds` of noise at the level of the quietest tenth of `pcm`'s 30 ms frames (int16
+    at RATE): the room between words, never digital silence."""
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    frame = RATE * 3 // 100
+    frames = samples[: len(samples) // frame * frame].reshape(-1, frame)
+    level = float(np.percentile(np.sqrt(np.mean(frames**2, axis=1)), 10)) if len(frames) else 0.0
+    rng = np.random.default_rng(len(pcm))  # the same decode for the same audio
+    quiet = rng.normal(0.0, max(level, 1.0), int(seconds * RATE))
+    return np.clip(np.round(quiet), -32768, 32767).astype("<i2").tobytes()
 
 
 def _raw_score(value: float) -> float:
@@ -381,6 +399,15 @@ class PocketsphinxRecognizer:
         if len(pcm) < RATE // 10:  # under 50 ms: nothing to decode
             return Transcript(())
         hyp = self._decode(decoder, pcm, open_end)
+        if self._grammar is not None and (hyp is None or not hyp.hypstr):
+            # Begun mid-speech (a command straight on from the wake phrase, where listening
+            # starts), the search may find no sentence at all: 2 of 12 of piper's "alexa
+            # play songs to sing in the car" in one breath, heard right after the room's
+            # quiet, which every utterance that begins in the room has (its pre-roll).
+            pcm = _room_quiet(pcm, LEAD_IN_S) + pcm
+            if open_end is not None:
+                open_end.clear()
+            hyp = self._decode(decoder, pcm, open_end)
         if self._grammar is None:
             return self._free_transcript(hyp)
         if hyp is None or not hyp.hypstr:

@@ -7,7 +7,7 @@ import pytest
 
 from assistant.asr.base import Grammar, Transcript
 from assistant.asr.grammars import derives
-from assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
+from assistant.asr.pocketsphinx_engine import LEAD_IN_S, PocketsphinxRecognizer
 from assistant.audio.base import AudioChunk
 from assistant.nlu.matcher import UNSURE_BELOW
 from tests.asr.commands import GRAMMAR, IN_GRAMMAR, OUT_OF_GRAMMAR
@@ -157,3 +157,29 @@ def test_without_a_wake_phrase_nothing_is_confirmed(recognizer: PocketsphinxReco
     assert recognizer.wake_phrase == ""
     pcm = mix(pad(synth("alexa play some music", voice="piper:joe")), snr_db=20)
     assert recognizer.wake_phrase_end(AudioChunk(pcm, RATE)) is None
+
+
+def test_no_sentence_at_all_is_looked_for_again_after_the_rooms_quiet(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Begun mid-speech, as a command run straight on from the wake phrase is, the search can
+    # end on no sentence at all: it is run again with the room's quiet first, as every
+    # utterance that begins in the room has (the endpointer's pre-roll).
+    recognizer = PocketsphinxRecognizer(grammar=GRAMMAR)
+    decode = recognizer._decode
+    heard: list[bytes] = []
+
+    def first_finds_nothing(decoder: object, pcm: bytes, open_end: object = None) -> object:
+        heard.append(pcm)
+        return None if len(heard) == 1 else decode(decoder, pcm, open_end)
+
+    monkeypatch.setattr(recognizer, "_decode", first_finds_nothing)
+    pcm = clip("next song", voice="piper:joe")
+    recognizer.accept(AudioChunk(pcm, RATE))
+    assert recognizer.finish().text == "next song"
+    again = heard[1]
+    lead = len(again) - len(heard[0])
+    assert lead == 2 * int(LEAD_IN_S * RATE) and again[lead:] == heard[0]
+    quiet = np.frombuffer(again[:lead], "<i2").astype(float)
+    room = np.frombuffer(heard[0][: RATE // 5], "<i2").astype(float)  # clip() pads 0.3 s
+    assert 0.5 < np.sqrt(np.mean(quiet**2)) / np.sqrt(np.mean(room**2)) < 2.0
