@@ -19,6 +19,7 @@ from assistant.asr.second_opinion import (
     DOUBT,
     RIVAL_CONFIDENCE,
     SOUNDS_AGREE,
+    UNHEARD,
     Heard,
     SecondOpinion,
 )
@@ -173,6 +174,52 @@ def test_whisper_hearing_another_command_gives_both_readings() -> None:
     guess = Listener("Shuffle on.", sure=False)
     assert heard(Scripted(), guess, "shuffle off", 0.6).alternatives == (
         Hypothesis("shuffle off", 0.6),)  # fmt: skip
+
+
+def test_whisper_hearing_a_much_longer_command_is_not_taken_for_talk() -> None:
+    # Seen: piper's "play songs to sing in the car" run on from "alexa", read "shuffle on"
+    # (as "play for fifteen more" in the shipped grammar): whisper's is a command, not talk.
+    half = RIVAL_CONFIDENCE / 2
+    assert heard(Scripted(), Listener("Play songs to sing in the car."), "shuffle on",
+                 0.6).alternatives == (Hypothesis("play songs to sing in the car", half),
+                                       Hypothesis("shuffle on", half))  # fmt: skip
+    # Talk as long is still talk.
+    assert heard(Scripted(), Listener("The bus to town leaves at four."), "shuffle on",
+                 0.6).alternatives == ()  # fmt: skip
+
+
+def unheard(listener: Listener, rejected: str, grammar: Grammar | None = COMMANDS) -> Transcript:
+    """What the checked recogniser returns when the primary found no command."""
+    primary = Scripted()
+    checked = SecondOpinion(primary=primary, transcriber=listener, normalize=normalize,
+                            grammar=grammar)  # fmt: skip
+    primary.next = Transcript((), rejected=rejected)
+    checked.accept(AudioChunk(b"\0\1" * 1600, RATE))
+    return checked.finish()
+
+
+def test_a_command_only_whisper_heard_is_asked_about(matcher: Matcher) -> None:  # noqa: F811
+    # Seen: the grammar's search found no sentence in a command run on from the wake phrase.
+    said = unheard(Listener("Play songs to sing in the car."), "")
+    assert said.alternatives == (Hypothesis("play songs to sing in the car", UNHEARD),)
+    rejected = unheard(Listener("Please, play Queen."), "play from the singer pop on")
+    assert rejected.text == "please play queen"
+    assert rejected.rejected == "play from the singer pop on"
+    # Asked about with the shipped thresholds, never acted on straight away.
+    shipped = NluConfig()
+    grammar = build_grammar(matcher.intents, matcher.entities)
+    asked = unheard(Listener("Play songs to sing in the car."), "", grammar)
+    result = matcher.match_alternatives([(h.text, h.confidence) for h in asked.alternatives])
+    assert result is not None and result.intent == "PlayPlaylist"
+    assert shipped.min_confidence <= result.confidence < shipped.confirm_below
+    # Talk, a guess, no words, or no grammar to hold a command: nothing heard still.
+    for listener in (Listener("The next bus leaves at half past four."),
+                     Listener("Play songs to sing in the car.", sure=False), Listener("Mm-hmm."),
+                     Listener(""), Listener(fails=True)):  # fmt: skip
+        assert unheard(listener, "loop").alternatives == (), listener.heard
+        assert listener.asked == 1
+    unasked = Listener("Play Queen.")
+    assert unheard(unasked, "", grammar=None).alternatives == () and unasked.asked == 0
 
 
 def test_two_commands_heard_are_pooled_or_asked_between(matcher: Matcher) -> None:  # noqa: F811

@@ -434,6 +434,21 @@ def test_alternatives_prefer_the_reading_that_understands(matcher: Matcher) -> N
     assert matcher.match_alternatives([("tell me a joke", 0.9)]) is None
 
 
+def test_an_equally_likely_later_reading_must_be_understood_clearly_better(
+    matcher: Matcher,
+) -> None:
+    # whisper's reading first, the grammar's second, as asr.second_opinion gives them: a
+    # playlist's name (0.97) is not understood worse than a sleep timer's template (1.0).
+    first = matcher.match_alternatives(
+        [("play songs to sing in the car", 0.47), ("play for fifteen more", 0.47)]
+    )
+    assert first is not None and first.intent == "PlayPlaylist"
+    second = matcher.match_alternatives(
+        [("play for fifteen more", 0.47), ("play songs to sing in the car", 0.47)]
+    )
+    assert second is not None and second.intent == "SleepTimer"
+
+
 def test_confidence_is_the_words_probability_times_the_match(matcher: Matcher) -> None:
     sure = matcher.match_alternatives([("play queen", 0.9)])
     doubted = matcher.match_alternatives([("play queen", 0.3)])
