@@ -612,6 +612,29 @@ def test_whisper_hears_a_command_run_on_from_the_wake_phrase_with_it() -> None:
     assert utterance(10.5) == [second]
 
 
+def test_a_clear_reading_run_on_from_the_wake_phrase_is_checked() -> None:
+    # Seen: piper's one-breath "alexa play songs to sing in the car" read, as clear, "play
+    # from the singer hurt on" ("shuffle on" here). Its confidence was fitted on utterances
+    # that begin in the room, not mid-speech.
+    primary, listener = Woken(end=0.5), Listener("Play songs to sing in the car.")
+    checked = SecondOpinion(primary=primary, transcriber=listener, normalize=normalize,
+                            grammar=COMMANDS)  # fmt: skip
+    half = RIVAL_CONFIDENCE / 2
+
+    def heard_at(starts: float) -> Transcript:
+        checked.wake_phrase_end(AudioChunk(b"\1\0" * RATE, RATE, timestamp=10.0))
+        primary.next = Transcript((Hypothesis("shuffle on", 0.97),))
+        checked.accept(AudioChunk(b"\0\1" * RATE, RATE, timestamp=starts))
+        return checked.finish()
+
+    whispers = Hypothesis("play songs to sing in the car", half)
+    assert heard_at(10.5).alternatives == (whispers, Hypothesis("shuffle on", half))
+    assert listener.asked == 1
+    # After a pause the clear reading stands, unasked, as any other.
+    assert heard_at(11.5).alternatives == (Hypothesis("shuffle on", 0.97),)
+    assert listener.asked == 1
+
+
 def test_whisper_given_the_wake_phrase_hears_on_from_it() -> None:
     model = bundled_model()
     assert model is not None
