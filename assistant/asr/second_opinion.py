@@ -352,36 +352,38 @@ class SecondOpinion:
         doubtful = _doubtful(transcript.confidence) or self._too_long(audio, transcript.text)
         if not (run_on or doubtful):
             return transcript
-        try:
-            if early is not None and early.text == transcript.text:
-                logger.debug("asr: whisper's opinion from the pause")
-                opinion = early.opinion.result()
-            else:
-                opinion = self._opinion(audio)
-        except AssistantError as exc:
-            logger.warning("asr: no second opinion (%s)", exc)
-            return transcript
-        self.last_opinion = opinion.text
-        return self._weigh(transcript, opinion)
+        from_pause = early is not None and early.text == transcript.text
+        opinion = self._asked(audio, early if from_pause else None)
+        return transcript if opinion is None else self._weigh(transcript, opinion)
 
     def _unheard(self, transcript: Transcript, audio: AudioChunk) -> Transcript:
         """The primary heard no command in `audio` (no sentence, or one it rejected): when
         whisper wrote, sure of it, a sentence of the grammar, that is asked about (UNHEARD)."""
         commands = self._commands
-        if commands is None:
+        opinion = None if commands is None else self._asked(audio, None)
+        if commands is None or opinion is None:
             return transcript
-        try:
-            opinion = self._opinion(audio)
-        except AssistantError as exc:
-            logger.warning("asr: no second opinion (%s)", exc)
-            return transcript
-        self.last_opinion = opinion.text
         words = [w for w in self._normalize(opinion.text).split() if w not in FILLERS]
         if not (opinion.sure and words and derives(commands.grammar, words)):
             return transcript
         logger.info("asr: only whisper heard a command: %r (the grammar's reading: %r)",
                     " ".join(words), transcript.rejected)  # fmt: skip
         return Transcript((Hypothesis(" ".join(words), UNHEARD),), rejected=transcript.rejected)
+
+    def _asked(self, audio: AudioChunk, early: _Early | None) -> Heard | None:
+        """whisper's opinion of the utterance: the one begun at the pause (`early`), or now;
+        None when it failed (logged: the primary's transcript then stands)."""
+        try:
+            if early is not None:
+                logger.debug("asr: whisper's opinion from the pause")
+                opinion = early.opinion.result()
+            else:
+                opinion = self._opinion(audio)
+        except AssistantError as exc:
+            logger.warning("asr: no second opinion (%s)", exc)
+            return None
+        self.last_opinion = opinion.text
+        return opinion
 
     def checked_so_far(self, *, wait: bool = False) -> SoFar | None:
         """The words at the last pause, once whisper's opinion there (see so_far) is in and
