@@ -409,15 +409,16 @@ class Clip:
     """int16 RMS of its speech, for the noise mixed under it."""
 
 
-def one_breath(root: Path, voice: str, phrase: str = WAKE_PHRASE) -> Clip:
-    """`voice` saying the wake phrase and the command without a pause, freshly rendered; no
-    floor of its own (Background plays one)."""
-    spoken = synth(f"{phrase} {COMMAND}", voice=f"piper:{voice}", repeatable=False)
+def one_breath(root: Path, voice: str, phrase: str = WAKE_PHRASE, take: int = 0) -> Clip:
+    """`voice` saying the wake phrase and the command without a pause, rendering `take` of
+    it (each its own draw of piper's noise); no floor of its own (Background plays one)."""
+    said = f"{phrase} {COMMAND}"
+    spoken = synth(said, voice=f"piper:{voice}", repeatable=False, take=take)
     speech = spoken.astype(np.float64) * PIPER_GAIN * 32767
     lo, hi = speech_bounds(speech)
     level = float(np.sqrt(np.mean(speech[int(lo * RATE) : int(hi * RATE)] ** 2)))
     padded = np.concatenate([np.zeros(RATE // 4), speech, np.zeros(RATE // 2)])
-    path = root / f"command-{voice}.wav"
+    path = root / f"command-{voice}-{take}.wav"
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
@@ -739,7 +740,9 @@ def main() -> None:
         route_voice()
         library = make_library(root / "lib")
         phrase = args.wake_phrase
-        clips = [one_breath(root, voice, phrase) for voice in PIPER_VOICES]
+        # A rendering of its own for every run: the same clip said again measures nothing new.
+        takes = range(-(-args.runs // len(PIPER_VOICES)))
+        clips = [one_breath(root, voice, phrase, take) for take in takes for voice in PIPER_VOICES]
         trials: list[Trial] = [(ONE_BREATH, c, clips, args.runs) for c in CONDITIONS]
         paused = [after_a_pause(root, phrase)]
         trials.append((AFTER_A_PAUSE, "clean", paused, max(2, args.runs // 2)))

@@ -26,16 +26,19 @@ SPEEDS = (140, 175, 205)
 
 
 def synth(
-    text: str, *, voice: str = "en-us", speed: int = 175, repeatable: bool = True
+    text: str, *, voice: str = "en-us", speed: int = 175, repeatable: bool = True, take: int = 0
 ) -> np.ndarray:
     """Speech as float32 samples in -1..1 at 16 kHz (cached on disk): an espeak-ng voice, or
     "piper:<name>" for one of PIPER_VOICES (`speed` is then ignored: the voice sets it).
 
     piper draws its generator noise at random on every call, so the same sentence differs
     from run to run and machine to machine; `repeatable` (for tests) turns that noise off.
-    The benches leave it on, for variety, and measure rates over many clips."""
+    The benches leave it on, for variety, and measure rates over many clips. The cache keeps
+    one rendering per `take`: a bench that says a sentence again asks for another take (the
+    same take is the same audio, for this tree and its baseline alike)."""
     noisy = voice.startswith("piper:") and not repeatable
-    key = hashlib.sha1(f"{voice}|{speed}|{text}|{noisy}".encode()).hexdigest()[:16]
+    variant = f"|{take}" if noisy and take else ""
+    key = hashlib.sha1(f"{voice}|{speed}|{text}|{noisy}{variant}".encode()).hexdigest()[:16]
     CACHE.mkdir(parents=True, exist_ok=True)
     out = CACHE / f"{key}.wav"
     if not out.exists():
