@@ -12,10 +12,11 @@ clock. The assistant's own clips (answers, earcons) are routed to a sink of thei
 ("voice", by PulseAudio's stream-restore on their client name), so what `spk` plays is the
 music alone, at the level mpv really plays it:
 
-  latency   piper's neural voices (tests.asr.speech.PIPER_VOICES, a fresh rendering each, as
-            benches take them) saying "hey speaker play songs to sing in the car" in one breath, no
-            pause: done (the playlist asked for is what plays), the end of the command's
-            speech on the microphone -> the first sound of the music on `spk` and -> the music
+  latency   piper's neural voices (tests.asr.speech.PIPER_VOICES, in turn, a rendering of its
+            own for every run: synth's `take`) saying "hey speaker play songs to sing in the
+            car" in one breath, no pause: done (the playlist asked for is what plays), the
+            end of the command's speech on the microphone -> the first sound of the music on
+            `spk` and -> the music
             within 1 dB of its own level; also the daemon's own `last.latency_ms` (end of
             speech to the answer being ready). Measured for this tree and, in the same run,
             for the baseline commit's (exported with git archive, as bench_understand does)
