@@ -16,10 +16,10 @@ music alone, at the level mpv really plays it:
             own for every run: synth's `take`) saying "hey speaker play songs to sing in the
             car" in one breath, no pause: done (the playlist asked for is what plays), the
             end of the command's speech on the microphone -> the first sound of the music on
-            `spk` and -> the music
-            within 1 dB of its own level; also the daemon's own `last.latency_ms` (end of
-            speech to the answer being ready). Measured for this tree and, in the same run,
-            for the baseline commit's (exported with git archive, as bench_understand does)
+            `spk` and -> the music within 1 dB of its own level; also the daemon's own
+            `last.latency_ms` (end of speech to the answer being ready). Measured for this
+            tree and, in the same run, for the baseline commit's (exported with git archive,
+            as bench_understand does)
   idle      CPU % of one core over --idle-s seconds, music stopped, noise floor on the mic,
             against a bare python process holding the same sounddevice stream open and a
             `parec` recording the same source, all measured over the same seconds
