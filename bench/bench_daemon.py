@@ -812,7 +812,7 @@ def report(
     trailing_set: bool,
     phrase: str,
 ) -> None:
-    print(f"\n{phrase!r} + {COMMAND!r}: {ONE_BREATH} (piper voices in turn, fresh renderings)")
+    print(f"\n{phrase!r} + {COMMAND!r}: {ONE_BREATH} (piper voices in turn, new renderings)")
     print(f"and {AFTER_A_PAUSE} (as this bench measured before)")
     silence = f"vad.trailing_silence_ms = {trailing_ms}" if trailing_set else "each tree's own"
     print(f"(end of speech -> ... includes the silence that ends a command: {silence})")
