@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from assistant.asr.base import ChecksSoFar, HearsSoFar, Recognizer, SoFar, Transcript
+from assistant.asr.base import ChecksSoFar, Forgets, HearsSoFar, Recognizer, SoFar, Transcript
 from assistant.asr.second_opinion import DOUBT
 from assistant.audio.base import AudioChunk
 from assistant.audio.endpoint import Endpointer, Paused, SpeechStarted, Utterance
@@ -127,7 +127,10 @@ class Hearing:
         if self._fed:
             self._fed = 0
             try:
-                self._recognizer.finish()
+                if isinstance(self._recognizer, Forgets):
+                    self._recognizer.forget()
+                else:
+                    self._recognizer.finish()
             except AssistantError as exc:
                 logger.warning("hearing: %s", exc)
 

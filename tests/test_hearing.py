@@ -432,3 +432,50 @@ def test_an_opinion_still_to_come_at_the_end_is_waited_for_not_decoded_around(
         rig, recognizer, monkeypatch, "turn it down", "The town.", whisper_s=0.5, paced=False
     )
     assert transcript.confidence == 0.5 and counting.decodes == 2
+
+
+class Forgetting:
+    """The real recogniser, as a second opinion's checker is: it can forget an utterance."""
+
+    def __init__(self, inner: Counting) -> None:
+        self._inner = inner
+        self.name = inner.name
+        self.forgot = self.finished = 0
+
+    def accept(self, chunk: AudioChunk) -> str:
+        return self._inner.accept(chunk)
+
+    def accept_silence(self, chunk: AudioChunk) -> None:
+        self._inner.accept_silence(chunk)
+
+    def so_far(self) -> SoFar | None:
+        return self._inner.so_far()
+
+    def finish(self) -> Transcript:
+        self.finished += 1
+        return self._inner.finish()
+
+    def forget(self) -> None:
+        self.forgot += 1
+        self._inner.finish()
+
+    def set_grammar(self, grammar: Grammar | None) -> None:
+        self._inner.set_grammar(grammar)
+
+
+def test_an_abandoned_utterance_is_forgotten_not_finished(
+    rig: Rig, recognizer: PocketsphinxRecognizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Listening stopped after a pause inside a command (the earcon's own sound, a stop): a
+    # finish() would have whisper decode what is thrown away, on the daemon's thread.
+    forgetting = Forgetting(Counting(recognizer, monkeypatch))
+    hearing = Hearing(endpointer=build_endpointer(rig.config), recognizer=forgetting,
+                      understand=rig.dialogue.reading)  # fmt: skip
+    pcm = _said("turn it down")  # may go on: the whole trailing silence is waited
+    step = int(CHUNK_S * RATE) * 2
+    speech_end = len(pcm) - int(1.5 * RATE) * 2 + int(0.35 * RATE) * 2
+    for i in range(0, speech_end // step * step, step):
+        ended = hearing.process(AudioChunk(pcm[i : i + step], RATE, timestamp=i / 2 / RATE))
+        assert not any(isinstance(e, Utterance) for e in ended)
+    hearing.abandon()
+    assert (forgetting.forgot, forgetting.finished) == (1, 0)

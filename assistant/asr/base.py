@@ -156,6 +156,16 @@ class ChecksSoFar(Protocol):
 
 
 @runtime_checkable
+class Forgets(Protocol):
+    """A Recognizer for which forgetting an utterance costs less than finish() (which would
+    also ask its second opinion about it): listening stopped mid-utterance."""
+
+    def forget(self) -> None:
+        """What was accepted since the last finish() is dropped, unheard."""
+        ...
+
+
+@runtime_checkable
 class ConfirmsWake(Protocol):
     """A Recognizer that can tell whether the wake phrase was said just before a command:
     what a run-on WakeEvent needs before it is acted on."""

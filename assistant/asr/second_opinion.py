@@ -1,13 +1,13 @@
 """A second opinion on doubtful sentences from an open-vocabulary recogniser.
 
-The grammar recogniser always returns some command; its confidence (a probability, see
+The grammar recogniser returns a command or nothing; its confidence (a probability, see
 pocketsphinx_engine.acceptance) is often middling on short commands that were heard right,
 so the assistant would ask "Did you mean ...?" about them. A recogniser that is not limited
 to the commands, hearing the same words, is independent evidence: two very different models
-rarely make the same mistake. Only doubtful sentences are sent to it, so a clear command
-costs nothing more (and commands run on from the wake phrase, whose confidence is no
-promise). When it hears a longer, different sentence, the commands do not explain
-what was said (talk in the room after a false wake), and the sentence is rejected.
+rarely make the same mistake. Doubtful sentences are sent to it, so a clear command said
+after a pause costs nothing more. When it hears a longer, different sentence, the commands do
+not explain what was said (talk in the room after a false wake), and the sentence is
+rejected.
 
 Agreeing is spelling alike, or sounding alike, and never hearing another command. whisper
 writes what it hears in words of its own ("place songs to sing in the car" for "play songs to
@@ -18,9 +18,13 @@ Fleetwood Mac), it heard the same sentence. When what it wrote is itself another
 readings may differ in what they do, however alike they are spelt: both are given, and the
 matcher pools them when they mean one action and asks between them when they do not.
 
+A command run on from the wake phrase is sent to it however clear its reading: its audio
+begins mid-speech, where that confidence is no promise. Only another command whisper heard
+changes such a clear reading (both are then given, as above).
+
 When the grammar recogniser heard no command at all (its search found no sentence, or it
-rejected the one it found), whisper is asked too: a command it wrote, sure of its words, is
-asked about ("Did you mean ...?") rather than answered with "Sorry".
+rejected the one it found), whisper is asked too: a command of a few words it wrote, sure of
+them, is asked about ("Did you mean ...?") rather than answered with "Sorry".
 """
 
 from __future__ import annotations
@@ -107,7 +111,13 @@ UNHEARD = RIVAL_CONFIDENCE / 2
 as whisper's reading where the two differ (RIVAL_CONFIDENCE), under the shipped
 nlu.confirm_below, so it is asked about, not acted on. Seen on commands run on from the wake
 phrase, whose first sounds the grammar's search can miss: piper's "alexa play songs to sing
-in the car" in one breath found no sentence in 2 of 12."""
+in the car" in one breath found no sentence in 2 of 12. (A reading under DOUBT stands as it
+is, as before: nothing was measured of whisper there.)"""
+UNHEARD_WORDS = 3
+"""The fewest words of a command only whisper heard. Shorter ones are what it writes for a
+scrap of sound ("Okay.", "Stop.", "Next." for the wake phrase's last syllable or a cough):
+asked about, "Yeah." would even answer a question the assistant has just asked, which takes
+any "yes" (the dialogue), and so act. A short command said again costs little."""
 AGREED_CONFIDENCE = 0.97
 """How often a sentence both recognisers agree on was right: 121 of 124 doubtful neural-voice
 commands of a bench_spoken corpus (seed 11), and no out-of-domain sentence of 47 agreed.
@@ -197,7 +207,8 @@ def _commands(grammar: Grammar | None, normalize: Callable[[str], str]) -> _Comm
 
 
 class SecondOpinion:
-    """A Recognizer that asks `transcriber` about the doubtful sentences of `primary`."""
+    """A Recognizer that asks `transcriber` about the doubtful sentences of `primary`, those
+    run on from the wake phrase, and those it heard nothing in (see the module docstring)."""
 
     def __init__(
         self,
@@ -273,8 +284,10 @@ class SecondOpinion:
         if not so_far.complete or so_far.confidence is None:
             return so_far
         asked = self._early is not None and self._early.text == so_far.text
-        if _doubtful(so_far.confidence) and not asked:
-            opinion = self._ahead().submit(self._opinion, self._audio())
+        audio = self._audio()
+        lead = self._lead_before(audio)  # here: finish() clears the lead as the pool decodes
+        if (_doubtful(so_far.confidence) or lead is not None) and not asked:
+            opinion = self._ahead().submit(self._opinion, audio, lead)
             self._early = _Early(self._paused, opinion)
         return so_far
 
@@ -283,12 +296,12 @@ class SecondOpinion:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="second-opinion")
         return self._pool
 
-    def _opinion(self, audio: AudioChunk) -> Heard:
-        """whisper's, of `audio`; with the wake phrase before it when the utterance follows
-        straight on from one said run on into the command (_lead), as whisper heard commands
-        best: cut off after "alexa", piper's "play songs to sing in the car" was "place on to
-        sink in the car", heard on from it, right (23 and 39 of 39 run-on commands)."""
-        lead = self._lead_before(audio)
+    def _opinion(self, audio: AudioChunk, lead: bytes | None) -> Heard:
+        """whisper's, of `audio`; with the wake phrase's audio before it (`lead`, from
+        _lead_before) when the utterance follows straight on from one said run on into the
+        command, as whisper heard commands best: cut off after "alexa", piper's "play songs to
+        sing in the car" was "place on to sink in the car", heard on from it, right (23 and 39
+        of 39 run-on commands)."""
         if lead is None:
             return self._transcriber.transcribe(audio)
         joined = replace(audio, samples=lead + audio.samples)
@@ -297,9 +310,10 @@ class SecondOpinion:
     def _lead_before(self, audio: AudioChunk) -> bytes | None:
         """The wake phrase's audio up to where `audio` begins, when `audio` follows straight
         on from a confirmed phrase (LEAD_GAP_S); None otherwise."""
-        if self._lead is None or (audio.width, audio.channels) != (2, 1):
+        kept = self._lead
+        if kept is None or (audio.width, audio.channels) != (2, 1):
             return None
-        window, ended = self._lead
+        window, ended = kept
         early, late = LEAD_GAP_S
         gap = audio.timestamp - ended
         logger.debug("asr: the utterance began %.2f s after the wake phrase", gap)
@@ -326,6 +340,13 @@ class SecondOpinion:
         else:
             self._primary.accept(chunk)
 
+    def forget(self) -> None:
+        """Listening stopped mid-utterance: the primary forgets what it was given, and whisper
+        is not asked about it (Forgets)."""
+        self._early = self._paused = self._lead = None
+        self._chunks = []
+        self._primary.finish()
+
     def finish(self) -> Transcript:
         early, self._early, self._paused = self._early, None, None
         transcript = self._primary.finish()
@@ -343,34 +364,44 @@ class SecondOpinion:
     ) -> Transcript:
         if audio is None:
             return transcript
+        from_pause = early if early is not None and early.text == transcript.text else None
+        lead = self._lead_before(audio)
         if not transcript.text:
-            return self._unheard(transcript, audio)
+            return self._unheard(transcript, audio, lead)
+        doubtful = _doubtful(transcript.confidence) or self._too_long(audio, transcript.text)
         # A command run on from the wake phrase is always checked: its audio begins mid-speech,
         # unlike the utterances the primary's confidence was fitted on, and piper's one-breath
         # "play songs to sing in the car" was read "play from the singer hurt on" as clear.
-        run_on = self._lead_before(audio) is not None
-        doubtful = _doubtful(transcript.confidence) or self._too_long(audio, transcript.text)
-        if not (run_on or doubtful):
+        if not doubtful and lead is None:
             return transcript
-        from_pause = early is not None and early.text == transcript.text
-        opinion = self._asked(audio, early if from_pause else None)
-        return transcript if opinion is None else self._weigh(transcript, opinion)
+        opinion = self._asked(audio, lead, from_pause)
+        if opinion is None:
+            return transcript
+        weighed = self._weigh(transcript, opinion)
+        if doubtful or len(weighed.alternatives) > 1:
+            return weighed
+        # A clear reading is only ever joined by another command whisper heard: its other
+        # rules (no words, talk) were measured on doubtful readings alone.
+        return transcript
 
-    def _unheard(self, transcript: Transcript, audio: AudioChunk) -> Transcript:
+    def _unheard(self, transcript: Transcript, audio: AudioChunk, lead: bytes | None) -> Transcript:
         """The primary heard no command in `audio` (no sentence, or one it rejected): when
-        whisper wrote, sure of it, a sentence of the grammar, that is asked about (UNHEARD)."""
+        whisper wrote, sure of it, a sentence of the grammar of UNHEARD_WORDS or more, that is
+        asked about (UNHEARD)."""
         commands = self._commands
-        opinion = None if commands is None else self._asked(audio, None)
+        opinion = None if commands is None else self._asked(audio, lead, None)
         if commands is None or opinion is None:
             return transcript
         words = [w for w in self._normalize(opinion.text).split() if w not in FILLERS]
-        if not (opinion.sure and words and derives(commands.grammar, words)):
+        if not (opinion.sure and len(words) >= UNHEARD_WORDS):
+            return transcript
+        if not derives(commands.grammar, words):
             return transcript
         logger.info("asr: only whisper heard a command: %r (the grammar's reading: %r)",
                     " ".join(words), transcript.rejected)  # fmt: skip
         return Transcript((Hypothesis(" ".join(words), UNHEARD),), rejected=transcript.rejected)
 
-    def _asked(self, audio: AudioChunk, early: _Early | None) -> Heard | None:
+    def _asked(self, audio: AudioChunk, lead: bytes | None, early: _Early | None) -> Heard | None:
         """whisper's opinion of the utterance: the one begun at the pause (`early`), or now;
         None when it failed (logged: the primary's transcript then stands)."""
         try:
@@ -378,7 +409,7 @@ class SecondOpinion:
                 logger.debug("asr: whisper's opinion from the pause")
                 opinion = early.opinion.result()
             else:
-                opinion = self._opinion(audio)
+                opinion = self._opinion(audio, lead)
         except AssistantError as exc:
             logger.warning("asr: no second opinion (%s)", exc)
             return None

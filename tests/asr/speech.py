@@ -35,7 +35,8 @@ def synth(
     from run to run and machine to machine; `repeatable` (for tests) turns that noise off.
     The benches leave it on, for variety, and measure rates over many clips. The cache keeps
     one rendering per `take`: a bench that says a sentence again asks for another take (the
-    same take is the same audio, for this tree and its baseline alike)."""
+    same take is the same audio, for this tree and its baseline alike). Repeatable speech,
+    and espeak's, is one rendering whatever the take."""
     noisy = voice.startswith("piper:") and not repeatable
     variant = f"|{take}" if noisy and take else ""
     key = hashlib.sha1(f"{voice}|{speed}|{text}|{noisy}{variant}".encode()).hexdigest()[:16]

@@ -222,6 +222,31 @@ def test_a_command_only_whisper_heard_is_asked_about(matcher: Matcher) -> None: 
     assert unheard(unasked, "", grammar=None).alternatives == () and unasked.asked == 0
 
 
+def test_a_few_words_only_whisper_heard_are_no_command() -> None:
+    # What whisper writes for a scrap of sound or a cough; "yeah" would even answer a question
+    # the assistant had just asked, and act on it.
+    short = Grammar(rules={"start": (("okay",), ("yeah",), ("stop",), ("next", "song"))})
+    for written in ("Okay.", "Yeah.", "Stop.", "Next song."):
+        assert unheard(Listener(written), "", grammar=short).alternatives == (), written
+    assert unheard(Listener("Play Queen."), "").alternatives == ()
+    assert unheard(Listener("Play some Queen."), "").alternatives == ()  # not a command here
+
+
+def test_forgetting_an_utterance_asks_no_one() -> None:
+    # Listening stopped mid-utterance (the earcon's own sound, a stop): nothing to hear.
+    primary, listener = Scripted(), Listener("Play songs to sing in the car.")
+    checked = SecondOpinion(primary=primary, transcriber=listener, normalize=normalize,
+                            grammar=COMMANDS)  # fmt: skip
+    checked.accept(AudioChunk(b"\0\1" * RATE, RATE))
+    checked.forget()
+    assert listener.asked == 0
+    # The next utterance is heard alone.
+    primary.next = Transcript((Hypothesis("shuffle on", 0.5),))
+    checked.accept(AudioChunk(b"\0\1" * 1600, RATE))
+    checked.finish()
+    assert listener.heard_bytes == [3200]
+
+
 def test_two_commands_heard_are_pooled_or_asked_between(matcher: Matcher) -> None:  # noqa: F811
     grammar = build_grammar(matcher.intents, matcher.entities)
     shipped = NluConfig()
@@ -633,6 +658,37 @@ def test_a_clear_reading_run_on_from_the_wake_phrase_is_checked() -> None:
     # After a pause the clear reading stands, unasked, as any other.
     assert heard_at(11.5).alternatives == (Hypothesis("shuffle on", 0.97),)
     assert listener.asked == 1
+    # Only another command changes it: no words, the same words, or talk leave it as it was
+    # (those rules were measured on doubtful readings).
+    for written in ("", "Shuffle on.", "We talked about the bus to town for an hour."):
+        listener.heard = written
+        assert heard_at(10.5).alternatives == (Hypothesis("shuffle on", 0.97),), written
+
+
+class WokenPausing(Pausing):
+    """A primary that hears the wake phrase end half a second into what it is asked about,
+    and says what the words are at a pause."""
+
+    wake_phrase = "alexa"
+
+    def wake_phrase_end(self, audio: AudioChunk) -> float | None:
+        return 0.5
+
+
+def test_whisper_starts_at_the_pause_on_a_clear_run_on_command() -> None:
+    # Its opinion is wanted at the end whatever the reading: begun at the pause, not after it.
+    primary, listener = WokenPausing(), Listener("Shuffle on.")
+    checked = SecondOpinion(primary=primary, transcriber=listener, normalize=normalize,
+                            grammar=COMMANDS)  # fmt: skip
+    checked.wake_phrase_end(AudioChunk(b"\1\0" * RATE, RATE, timestamp=10.0))
+    checked.accept(AudioChunk(b"\0\1" * RATE, RATE, timestamp=10.5))
+    primary.at_pause = SoFar(text="shuffle on", complete=True, longer=(), confidence=0.97)
+    assert checked.so_far() == primary.at_pause
+    assert checked.checked_so_far(wait=True) is not None  # whisper agreed, with the phrase
+    assert listener.asked == 1 and listener.prefixes == ["alexa"]
+    primary.next = Transcript((Hypothesis("shuffle on", 0.97),))
+    assert checked.finish().alternatives == (Hypothesis("shuffle on", 0.97),)
+    assert listener.asked == 1  # the pause's opinion
 
 
 def test_whisper_given_the_wake_phrase_hears_on_from_it() -> None:
