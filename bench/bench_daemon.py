@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import os
 import shutil
 import statistics
@@ -742,7 +743,7 @@ def main() -> None:
         library = make_library(root / "lib")
         phrase = args.wake_phrase
         # A rendering of its own for every run: the same clip said again measures nothing new.
-        takes = range(-(-args.runs // len(PIPER_VOICES)))
+        takes = range(math.ceil(args.runs / len(PIPER_VOICES)))
         clips = [one_breath(root, voice, phrase, take) for take in takes for voice in PIPER_VOICES]
         trials: list[Trial] = [(ONE_BREATH, c, clips, args.runs) for c in CONDITIONS]
         paused = [after_a_pause(root, phrase)]

@@ -389,13 +389,13 @@ class SecondOpinion:
         whisper wrote, sure of it, a sentence of the grammar of UNHEARD_WORDS or more, that is
         asked about (UNHEARD)."""
         commands = self._commands
-        opinion = None if commands is None else self._asked(audio, lead, None)
-        if commands is None or opinion is None:
+        if commands is None:
             return transcript
-        words = [w for w in self._normalize(opinion.text).split() if w not in FILLERS]
-        if not (opinion.sure and len(words) >= UNHEARD_WORDS):
+        opinion = self._asked(audio, lead, None)
+        if opinion is None:
             return transcript
-        if not derives(commands.grammar, words):
+        words = self._words(opinion.text)
+        if not (opinion.sure and len(words) >= UNHEARD_WORDS and derives(commands.grammar, words)):
             return transcript
         logger.info("asr: only whisper heard a command: %r (the grammar's reading: %r)",
                     " ".join(words), transcript.rejected)  # fmt: skip
@@ -441,6 +441,10 @@ class SecondOpinion:
         agreed = (early.checked.confidence or 0.0) >= AGREED_CONFIDENCE
         return early.checked if agreed else None
 
+    def _words(self, heard: str) -> list[str]:
+        """whisper's words as the grammar's are spelt, its hums (FILLERS) left out."""
+        return [w for w in self._normalize(heard).split() if w not in FILLERS]
+
     def _too_long(self, audio: AudioChunk, text: str) -> bool:
         """The speech in `audio` lasted longer than `text` can be said in (TOO_LONG)."""
         per_second, slack = TOO_LONG
@@ -466,7 +470,7 @@ class SecondOpinion:
         """The primary's doubtful `transcript` in the light of whisper's `opinion` of the
         same audio."""
         heard = opinion.text
-        words = [w for w in self._normalize(heard).split() if w not in FILLERS]
+        words = self._words(heard)
         reading = self._normalize(transcript.text)
         said = reading.split()
         similarity = fuzz.ratio(" ".join(words), reading)
