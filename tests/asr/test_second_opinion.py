@@ -665,6 +665,33 @@ def test_a_clear_reading_run_on_from_the_wake_phrase_is_checked() -> None:
         assert heard_at(10.5).alternatives == (Hypothesis("shuffle on", 0.97),), written
 
 
+def test_a_reading_too_unsure_to_save_run_on_from_the_wake_phrase_is_weighed() -> None:
+    # Seen in bench_daemon: the grammar read piper's one-breath command right, but under
+    # DOUBT, and whisper wrote the same words; the answer was "Sorry, I didn't understand".
+    primary, listener = Woken(end=0.5), Listener("Play songs to sing in the car.")
+    checked = SecondOpinion(primary=primary, transcriber=listener, normalize=normalize,
+                            grammar=COMMANDS)  # fmt: skip
+
+    def heard_at(starts: float, said: str) -> Transcript:
+        checked.wake_phrase_end(AudioChunk(b"\1\0" * RATE, RATE, timestamp=10.0))
+        primary.next = Transcript((Hypothesis(said, 0.05),))
+        checked.accept(AudioChunk(b"\0\1" * RATE, RATE, timestamp=starts))
+        return checked.finish()
+
+    agreed = Hypothesis("play songs to sing in the car", AGREED_CONFIDENCE)
+    assert heard_at(10.5, "play songs to sing in the car").alternatives == (agreed,)
+    # Another reading than whisper's is asked about, as a doubtful one would be.
+    half = RIVAL_CONFIDENCE / 2
+    assert heard_at(10.5, "shuffle on").alternatives == (
+        Hypothesis("play songs to sing in the car", half),
+        Hypothesis("shuffle on", half),
+    )
+    # After a pause such a reading is not worth whisper's time, as ever.
+    asked = listener.asked
+    assert heard_at(11.5, "play songs to sing in the car").confidence == 0.05
+    assert listener.asked == asked
+
+
 class WokenPausing(Pausing):
     """A primary that hears the wake phrase end half a second into what it is asked about,
     and says what the words are at a pause."""
