@@ -47,15 +47,15 @@ Understand = Callable[[str], IntentResult | None]
 def finished(so_far: SoFar, understand: Understand) -> bool:
     """The words are a whole command the recogniser is sure of, and every longer sentence of
     the grammar they begin means the same (intent, slots and names not found alike) or names,
-    in the words said so far, something of a kind the library has nothing so called of.
+    something of a kind the library has nothing so called of.
 
     The grammar shares its names among its templates, so after any name it goes on with
     every template's tail: "play songs to sing in the car" may go on "podcast" or "tune
     <track>", which would make the playlist a podcast or an artist the library lacks. Nobody
     goes on so to mean it; "play the album help" going on "by the beatles" still waits.
     Where a name can follow (SoFar.ways_on), the shortest ways on through each next word stand
-    for the rest when they are such and one of them names the words so far so: the ways on
-    through one word are a template's tail, in which the words so far take one place
+    for the rest when they are such and one of them names the words said so far so: the ways
+    on through one word are a template's tail, in which the words so far take one place
     whatever name comes after."""
     if not so_far.complete:
         return False
@@ -69,8 +69,10 @@ def finished(so_far: SoFar, understand: Understand) -> bool:
     def same(more: str) -> bool:
         return _reading(longer(more)) == reading
 
-    def unfounded(more: str) -> bool:
-        return said is not None and not said.unresolved and _names_unknown(longer(more), text)
+    def unfounded(more: str, *, of_words_said: bool = False) -> bool:
+        if said is None or said.unresolved:
+            return False
+        return _names_unknown(longer(more), text if of_words_said else None)
 
     if so_far.longer is not None:
         return all(same(more) or unfounded(more) for more in so_far.longer)
@@ -79,16 +81,18 @@ def finished(so_far: SoFar, understand: Understand) -> bool:
     for way in so_far.ways_on:
         if not all(same(more) or unfounded(more) for more in way.shortest):
             return False
-        if not way.every and not any(map(unfounded, way.shortest)):
+        if not way.every and not any(unfounded(m, of_words_said=True) for m in way.shortest):
             return False  # nothing shows the words so far unknown on the ways not shown
     return True
 
 
-def _names_unknown(longer: IntentResult | None, text: str) -> bool:
+def _names_unknown(longer: IntentResult | None, text: str | None) -> bool:
     """`longer`'s reading has a name of a kind the library has nothing so called of (by any
-    artist: IntentResult.unknown), made of words of `text` (the words said so far)."""
+    artist: IntentResult.unknown); with `text`, one made of its words (the words so far)."""
     if longer is None:
         return False
+    if text is None:
+        return bool(longer.unknown)
     said = f" {text} "
     return any(f" {longer.unresolved[slot]} " in said for slot in longer.unknown)
 

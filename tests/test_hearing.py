@@ -198,7 +198,16 @@ def test_what_ends_early_and_what_waits(rig: Rig, recognizer: PocketsphinxRecogn
         assert finished(walk.after(text.split()), reading), text
     # Only names the library lacks may follow: "podcast" (a podcast "songs to sing in the
     # car"), "tune <track>" (by an artist so named), "by <artist>" (a track so named).
-    for text in ("play songs to sing in the car", "play the workout mix", "play jazz fm"):
+    # And where the template names the kind, the name said on into one the library lacks
+    # ("play the playlist workout mix" + "podcast": a playlist "workout mix podcast").
+    finishing = (
+        "play songs to sing in the car",
+        "play the workout mix",
+        "play jazz fm",
+        "play the playlist workout mix",
+        "let's hear my playlist chill evening",
+    )
+    for text in finishing:
         assert finished(walk.after(text.split()), reading), text
     # Other readings may follow: "by <artist>", a number, "in ten minutes" (a sleep timer).
     for text in ("play the album help", "set the volume to", "turn it up", "pause", "play"):
