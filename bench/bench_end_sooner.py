@@ -14,6 +14,10 @@ spoken, and the loop is busy for the CPU time it takes (a decode at a pause hold
 follows); the intent is known after the utterance's transcript and match. Per-clip CPU is
 process time.
 
+First, without audio: of REACH_COMMANDS template commands (the corpus sampler's, with the
+fixture library's names), which may end at the short pause at all (hearing.finished, as if
+heard sure), by intent, and the CPU that decision takes at the pause.
+
     python3 bench/bench_end_sooner.py           # 60 espeak + 120 piper + 40 paused
     python3 bench/bench_end_sooner.py --small   # 20 + 40 + 16
 """
@@ -39,7 +43,7 @@ from assistant.app import build_endpointer, build_recognizer
 from assistant.asr.completion import GrammarWalk
 from assistant.audio.endpoint import Utterance
 from assistant.config import Config
-from assistant.hearing import Hearing
+from assistant.hearing import Hearing, finished
 from assistant.nlu.grammar import build_grammar
 from assistant.nlu.matcher import Matcher
 from bench import corpus as C
@@ -58,6 +62,27 @@ from tests.asr.speech import synth
 
 PAUSE_S = 0.3
 PATHS = ("main (500 ms)", "end sooner (200 ms)")
+REACH_COMMANDS = 600
+
+
+def reach(matcher: Matcher, seed: int) -> None:
+    """Which template commands may end at the short pause, by intent (see the docstring)."""
+    walk = GrammarWalk.of(build_grammar(matcher.intents, matcher.entities))
+    commands, _ = C.sample_commands(matcher, REACH_COMMANDS, random.Random(seed))
+    ends: dict[str, list[bool]] = defaultdict(list)
+    spent: list[float] = []
+    for text, intent, _, _ in commands:
+        started = time.process_time()
+        ends[intent].append(finished(walk.after(text.split()), matcher.match))
+        spent.append(time.process_time() - started)
+    early = sum(sum(e) for e in ends.values())
+    spent.sort()
+    print(f"\n## May end at the short pause: {early} of {len(commands)} template commands "
+          f"(decision CPU p50 {spent[len(spent) // 2] * 1000:.1f} ms, "
+          f"p95 {spent[int(len(spent) * 0.95)] * 1000:.1f} ms)\n")  # fmt: skip
+    print("| intent | end early | of |\n|---|---|---|")
+    for intent, got in sorted(ends.items()):
+        print(f"| {intent} | {sum(got)} | {len(got)} |")
 
 
 def paused_items(matcher: Matcher, items: list[C.Item], count: int, seed: int) -> list[C.Item]:
@@ -198,6 +223,7 @@ def main() -> None:
     espeak, piper, paused = (20, 40, 16) if args.small else (60, 120, 40)
     config = library_config()
     matcher = open_matcher(config)
+    reach(matcher, args.seed)
     items = [i for i in C.build_items(matcher, commands=espeak, piper_commands=piper,
                                       seed=args.seed, quick=True)
              if i.kind in ("command", "ood")]  # fmt: skip
