@@ -14,7 +14,6 @@ are a finished command, the utterance ends then.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 
@@ -46,55 +45,13 @@ Understand = Callable[[str], IntentResult | None]
 
 def finished(so_far: SoFar, understand: Understand) -> bool:
     """The words are a whole command the recogniser is sure of, and every longer sentence of
-    the grammar they begin means the same (intent, slots and names not found alike) or names,
-    something of a kind the library has nothing so called of.
-
-    The grammar shares its names among its templates, so after any name it goes on with
-    every template's tail: "play songs to sing in the car" may go on "podcast" or "tune
-    <track>", which would make the playlist a podcast or an artist the library lacks. Nobody
-    goes on so to mean it; "play the album help" going on "by the beatles" still waits.
-    Where a name can follow (SoFar.ways_on), the shortest ways on through each next word stand
-    for the rest when they are such and one of them names the words said so far so: the ways
-    on through one word are a template's tail, in which the words so far take one place
-    whatever name comes after."""
-    if not so_far.complete:
+    the grammar they begin means the same (intent, slots and names not found alike)."""
+    if not so_far.complete or so_far.longer is None:
         return False
     if so_far.confidence is not None and so_far.confidence < SURE:
         return False
-    text = so_far.text
-    said = understand(text)
-    reading = _reading(said)
-    longer = functools.cache(lambda more: understand(f"{text} {more}"))
-
-    def same(more: str) -> bool:
-        return _reading(longer(more)) == reading
-
-    def unfounded(more: str, *, of_words_said: bool = False) -> bool:
-        if said is None or said.unresolved:
-            return False
-        return _names_unknown(longer(more), text if of_words_said else None)
-
-    if so_far.longer is not None:
-        return all(same(more) or unfounded(more) for more in so_far.longer)
-    if not so_far.ways_on:
-        return False
-    for way in so_far.ways_on:
-        if not all(same(more) or unfounded(more) for more in way.shortest):
-            return False
-        if not way.every and not any(unfounded(m, of_words_said=True) for m in way.shortest):
-            return False  # nothing shows the words so far unknown on the ways not shown
-    return True
-
-
-def _names_unknown(longer: IntentResult | None, text: str | None) -> bool:
-    """`longer`'s reading has a name of a kind the library has nothing so called of (by any
-    artist: IntentResult.unknown); with `text`, one made of its words (the words so far)."""
-    if longer is None:
-        return False
-    if text is None:
-        return bool(longer.unknown)
-    said = f" {text} "
-    return any(f" {longer.unresolved[slot]} " in said for slot in longer.unknown)
+    reading = _reading(understand(so_far.text))
+    return all(_reading(understand(f"{so_far.text} {more}")) == reading for more in so_far.longer)
 
 
 def _reading(result: IntentResult | None) -> object:

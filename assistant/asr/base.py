@@ -111,17 +111,6 @@ class Recognizer(Protocol):
 
 
 @dataclass(frozen=True)
-class WaysOn:
-    """The longer sentences whose next word is `word`, as words to add after the ones so far."""
-
-    word: str
-    shortest: tuple[str, ...]
-    """The shortest few of them, shortest first."""
-    every: bool
-    """`shortest` is all of them (else a name can follow: too many to list)."""
-
-
-@dataclass(frozen=True)
 class SoFar:
     """What the words heard so far in an utterance are, against the grammar."""
 
@@ -135,9 +124,6 @@ class SoFar:
     (a name could follow)."""
     confidence: float | None = None
     """0..1 as Hypothesis.confidence, of `text`; None when the engine does not say."""
-    ways_on: tuple[WaysOn, ...] | None = None
-    """For a whole sentence whose `longer` is None: what can follow, a WaysOn for each next
-    word; None otherwise, or when the engine does not say."""
 
 
 @runtime_checkable

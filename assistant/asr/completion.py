@@ -4,25 +4,19 @@ what could still follow them.
 The end of a command is held open while the owner may still be saying it: "play the album
 rumours" can go on "by fleetwood mac". The grammar's word graph (assistant.asr.fsg) answers
 it by walking the words from its start: the sequence is a whole sentence when the walk can
-reach the final state, and it can go on when a reached state has words leaving it. When a name
-can follow, the ways on are too many to list (every track title after "play songs to sing in
-the car tune"): the shortest few are given for each next word instead (SoFar.ways_on).
+reach the final state, and it can go on when a reached state has words leaving it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from assistant.asr.base import Grammar, SoFar, WaysOn
+from assistant.asr.base import Grammar, SoFar
 from assistant.asr.fsg import WordGraph, compile_grammar
 
 LONGER_LIMIT = 64
 """Longer sentences listed at most; past this (a name can follow) only "there are more" is
 said. The fixed commands' optional words ("stop [the] [music|radio|...]") stay well under."""
-WAYS_SHOWN = 8
-"""Longer sentences given for each next word when all of them are too many (SoFar.ways_on)."""
-WAYS_SEARCH = 2000
-"""Word steps searched for those, per next word: a name's first words branch by the thousand."""
 
 
 class GrammarWalk:
@@ -62,10 +56,7 @@ class GrammarWalk:
             )
             if not states:
                 return SoFar(text=text, complete=False, longer=())
-        complete = self._final in states
-        longer = self._longer(states, limit)
-        ways_on = self._ways_on(states) if complete and longer is None else None
-        return SoFar(text=text, complete=complete, longer=longer, ways_on=ways_on)
+        return SoFar(text=text, complete=self._final in states, longer=self._longer(states, limit))
 
     def _next_words(self, states: set[int]) -> dict[str, set[int]]:
         """Each word that can be said next from `states`, and where it leads."""
@@ -92,31 +83,3 @@ class GrammarWalk:
                 if len(found) > limit or len(stack) > limit:
                     return None
         return tuple(dict.fromkeys(found))
-
-    def _ways_on(self, states: set[int]) -> tuple[WaysOn, ...]:
-        """For each word that can follow `states`, the shortest sentences on through it."""
-        return tuple(
-            WaysOn(word, *self._shortest(self._closed(targets), word))
-            for word, targets in sorted(self._next_words(states).items())
-        )
-
-    def _shortest(self, states: set[int], first: str) -> tuple[tuple[str, ...], bool]:
-        """The shortest WAYS_SHOWN ways on from `states`, reached by saying `first`, breadth
-        first; and whether those are all of them."""
-        found: list[str] = []
-        level: list[tuple[set[int], tuple[str, ...]]] = [(states, (first,))]
-        steps = 0
-        while level:
-            deeper = []
-            for here, said in level:
-                if self._final in here:
-                    found.append(" ".join(said))
-                    if len(found) > WAYS_SHOWN:
-                        return tuple(found[:WAYS_SHOWN]), False
-                for word, targets in sorted(self._next_words(here).items()):
-                    steps += 1
-                    if steps > WAYS_SEARCH:
-                        return tuple(found[:WAYS_SHOWN]), False
-                    deeper.append((self._closed(targets), (*said, word)))
-            level = deeper
-        return tuple(found), True

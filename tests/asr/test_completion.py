@@ -77,28 +77,3 @@ def test_a_decoders_spelling_is_walked_and_given_back_as_the_grammars() -> None:
     walk = GrammarWalk(compile_grammar(grammar, jsgf_word), spoken=lambda w: spelling[w])
     assert set(walk.after(["play"]).longer or ()) == {"a|b", "c"}
     assert walk.after(["play", "a|b"]).complete
-
-
-def test_where_a_name_can_follow_the_shortest_ways_on_are_given_for_each_next_word() -> None:
-    from assistant.asr.completion import WAYS_SHOWN
-
-    names = tuple((f"name{i}",) for i in range(100))
-    grammar = Grammar(
-        rules={
-            "start": _alts("<skip> <command> <skip>"),
-            "skip": _alts("", "please"),
-            "command": _alts("play <name>", "play <name> tune <name>", "play <name> album"),
-            "name": names,
-        }
-    )
-    heard = GrammarWalk.of(grammar).after("play name7".split())
-    assert heard.complete and heard.longer is None and heard.ways_on is not None
-    ways = {way.word: way for way in heard.ways_on}
-    assert set(ways) == {"album", "please", "tune"}
-    assert ways["please"].shortest == ("please",) and ways["please"].every
-    assert ways["album"].shortest == ("album", "album please") and ways["album"].every
-    tune = ways["tune"]
-    assert not tune.every and len(tune.shortest) == WAYS_SHOWN
-    assert all(way.startswith("tune name") for way in tune.shortest)
-    # Not a whole sentence: nothing is worked out about what may follow.
-    assert GrammarWalk.of(grammar).after(["play"]).ways_on is None
