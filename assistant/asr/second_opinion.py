@@ -20,8 +20,8 @@ matcher pools them when they mean one action and asks between them when they do 
 
 A command run on from the wake phrase is sent to it however clear its reading: its audio
 begins mid-speech, where that confidence is no promise. Only another command whisper heard
-changes such a clear reading (both are then given, as above); one too unsure to be saved
-alone is weighed as a doubtful one is.
+changes such a clear reading (both are then given, as above); one of a few words, too unsure
+to be saved alone, is taken when whisper writes the same.
 
 When the grammar recogniser heard no command at all (its search found no sentence, or it
 rejected the one it found), whisper is asked too: a command of a few words it wrote, sure of
@@ -379,11 +379,14 @@ class SecondOpinion:
         if opinion is None:
             return transcript
         weighed = self._weigh(transcript, opinion)
-        clear = not doubtful and transcript.confidence >= DOUBT[1]
-        if not clear or len(weighed.alternatives) > 1:
-            # Run on, a reading under DOUBT is weighed too: its confidence, no promise there,
-            # could not save it alone, but whisper writing the same words does (seen: both
-            # wrote "play songs to sing in the car", and the answer was "Sorry").
+        if doubtful or len(weighed.alternatives) > 1:
+            return weighed
+        said = len(transcript.text.split())
+        if transcript.confidence < DOUBT[0] and said >= UNHEARD_WORDS and weighed.text:
+            # Run on, a reading under DOUBT that whisper writes the same is taken: its
+            # confidence, no promise there, could not save it alone (seen: both wrote "play
+            # songs to sing in the car", and the answer was "Sorry"). Not a short one:
+            # whisper writes "Next." for a scrap of sound too (UNHEARD_WORDS).
             return weighed
         # A clear reading is only ever joined by another command whisper heard: its other
         # rules (no words, talk) were measured on doubtful readings alone.

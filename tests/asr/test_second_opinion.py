@@ -686,7 +686,14 @@ def test_a_reading_too_unsure_to_save_run_on_from_the_wake_phrase_is_weighed() -
         Hypothesis("play songs to sing in the car", half),
         Hypothesis("shuffle on", half),
     )
+    # A short one stays as it was: whisper writes "Next." for a scrap of sound too.
+    listener.heard = "Next."
+    assert heard_at(10.5, "next").alternatives == (Hypothesis("next", 0.05),)
+    # Talk whisper heard leaves it as it was, too unsure to act on.
+    listener.heard = "We talked about the bus to town for an hour or so."
+    assert heard_at(10.5, "play songs to sing in the car").confidence < DOUBT[0]
     # After a pause such a reading is not worth whisper's time, as ever.
+    listener.heard = "Play songs to sing in the car."
     asked = listener.asked
     assert heard_at(11.5, "play songs to sing in the car").confidence == 0.05
     assert listener.asked == asked
