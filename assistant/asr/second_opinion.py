@@ -20,8 +20,8 @@ matcher pools them when they mean one action and asks between them when they do 
 
 A command run on from the wake phrase is sent to it however clear its reading: its audio
 begins mid-speech, where that confidence is no promise. Only another command whisper heard
-changes such a clear reading (both are then given, as above); one of a few words, too unsure
-to be saved alone, is taken when whisper writes the same.
+changes such a clear reading (both are then given, as above); one of three words or more,
+too unsure to be saved alone, is taken when whisper writes the same (UNHEARD_WORDS).
 
 When the grammar recogniser heard no command at all (its search found no sentence, or it
 rejected the one it found), whisper is asked too: a command of a few words it wrote, sure of
