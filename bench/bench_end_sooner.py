@@ -76,10 +76,9 @@ def reach(matcher: Matcher, seed: int) -> None:
         ends[intent].append(finished(walk.after(text.split()), matcher.match))
         spent.append(time.process_time() - started)
     early = sum(sum(e) for e in ends.values())
-    spent.sort()
     print(f"\n## May end at the short pause: {early} of {len(commands)} template commands "
-          f"(decision CPU p50 {spent[len(spent) // 2] * 1000:.1f} ms, "
-          f"p95 {spent[int(len(spent) * 0.95)] * 1000:.1f} ms)\n")  # fmt: skip
+          f"(decision CPU p50 {percentile(spent, 50) * 1000:.1f} ms, "
+          f"p95 {percentile(spent, 95) * 1000:.1f} ms)\n")  # fmt: skip
     print("| intent | end early | of |\n|---|---|---|")
     for intent, got in sorted(ends.items()):
         print(f"| {intent} | {sum(got)} | {len(got)} |")
