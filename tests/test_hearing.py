@@ -18,13 +18,17 @@ import pytest
 
 from assistant.app import build_endpointer, build_recognizer
 from assistant.asr.base import Grammar, SoFar, Transcript
+from assistant.asr.completion import GrammarWalk
 from assistant.asr.pocketsphinx_engine import PocketsphinxRecognizer
 from assistant.asr.second_opinion import AGREED_CONFIDENCE, Heard, SecondOpinion
 from assistant.audio.base import AudioChunk
 from assistant.audio.endpoint import Utterance
 from assistant.config import Config
 from assistant.hearing import KEEP, Hearing, finished
+from assistant.library.models import Track
 from assistant.nlu.grammar import build_grammar
+from assistant.nlu.library_entities import build_entities
+from assistant.nlu.matcher import Matcher
 from assistant.nlu.normalize import normalize
 from tests.asr.speech import RATE, mix, synth
 from tests.fixtures.config import write_config
@@ -114,6 +118,18 @@ def test_a_finished_command_ends_after_the_short_silence(
     assert result is not None and result.intent == intent
 
 
+def test_a_play_command_whose_name_nothing_follows_ends_early(rig: Rig) -> None:
+    # The playlist's templates allow "on shuffle" or "playlist" after it, which mean the same.
+    # (A recogniser of its own: what one decoded before moves its confidence.)
+    recognizer = build_recognizer(rig.config, rig.matcher)
+    assert isinstance(recognizer, PocketsphinxRecognizer)
+    command = "play songs to sing in the car"
+    utterance, transcript = _hear(rig.config, recognizer, rig, _said(command))
+    assert transcript.text == command
+    assert utterance.early
+    assert _silence_heard(utterance) == pytest.approx(COMPLETE_S, abs=0.05)
+
+
 def test_the_early_transcript_is_the_one_a_whole_decode_of_its_audio_gives(
     rig: Rig, recognizer: PocketsphinxRecognizer
 ) -> None:
@@ -179,9 +195,37 @@ def test_what_ends_early_and_what_waits(rig: Rig, recognizer: PocketsphinxRecogn
     reading = rig.dialogue.reading
     for text in ("next song", "next", "mute", "volume up", "the second one", "yes"):
         assert finished(walk.after(text.split()), reading), text
+    # What a playlist's, a station's or a podcast's templates allow after it means the same
+    # ("playlist", "on shuffle" is another template of the same meaning here) or would make
+    # the name one the library lacks ("play jazz fm" + "radio": a station "jazz fm radio").
+    for text in ("play songs to sing in the car", "play the workout mix", "play jazz fm",
+                 "switch to jazz fm", "put on the lex fridman podcast"):  # fmt: skip
+        assert finished(walk.after(text.split()), reading), text
     # Other readings may follow: "by <artist>", a number, "in ten minutes" (a sleep timer).
     for text in ("play the album help", "set the volume to", "turn it up", "pause", "play"):
         assert not finished(walk.after(text.split()), reading), text
+    # Which Hello ("by adele"); Queen's "tune bohemian rhapsody"; "by queen" (the same song,
+    # said more fully, but read with one more name: no early end on a guess it is the same).
+    for text in ("play hello", "play queen", "play bohemian rhapsody", "play something by queen"):
+        assert not finished(walk.after(text.split()), reading), text
+
+
+def test_a_name_that_may_go_on_into_a_longer_one_waits(rig: Rig) -> None:
+    """A station "Kiss" and a track "Kiss from a Rose": "play kiss" is a whole command, and it
+    may go on into the other name."""
+    tracks = [Track(1, "/m/1.mp3", "Kiss from a Rose", "Seal", "", "Seal", "Pop", 1, 200.0),
+              Track(2, "/m/2.mp3", "Crazy", "Seal", "", "Seal", "Pop", 2, 200.0)]  # fmt: skip
+    entities = build_entities(tracks=tracks, playlists=["Road Trip"], podcasts=[],
+                              stations=["Kiss", "Jazz FM"])  # fmt: skip
+    matcher = Matcher(intents=rig.matcher.intents, entities=entities)
+    walk = GrammarWalk.of(build_grammar(matcher.intents, entities))
+    assert matcher.match("play kiss") is not None
+    assert not finished(walk.after("play kiss".split()), matcher.match)
+    # Whole names nothing longer begins with end early; a track's may go on "by seal".
+    assert finished(walk.after("play kiss from a rose by seal".split()), matcher.match)
+    assert finished(walk.after("play jazz fm".split()), matcher.match)
+    assert finished(walk.after("play road trip".split()), matcher.match)
+    assert not finished(walk.after("play kiss from a rose".split()), matcher.match)
 
 
 def test_a_recogniser_that_cannot_tell_gets_the_whole_silence(rig: Rig, tmp_path: Path) -> None:

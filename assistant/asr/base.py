@@ -24,6 +24,9 @@ class Grammar:
     names: frozenset[str] = frozenset()
     """The rules whose alternatives are the library's names: a word of one decides what is
     played, so a recogniser must not take one name for another on sound alone."""
+    fillers: frozenset[str] = frozenset()
+    """Words said after a whole command that leave what it means as it was ("please"):
+    understanding takes them off the end before it reads the command."""
 
     @staticmethod
     def is_ref(token: str) -> bool:

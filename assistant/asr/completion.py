@@ -4,7 +4,8 @@ what could still follow them.
 The end of a command is held open while the owner may still be saying it: "play the album
 rumours" can go on "by fleetwood mac". The grammar's word graph (assistant.asr.fsg) answers
 it by walking the words from its start: the sequence is a whole sentence when the walk can
-reach the final state, and it can go on when a reached state has words leaving it.
+reach the final state, and it can go on when a reached state has words leaving it. A filler
+said after a whole sentence (Grammar.fillers: "please") makes no way on of its own.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class GrammarWalk:
         """`spoken` maps the graph's words back to the grammar's (a decoder's spelling)."""
         self._final = graph.final
         self._start = graph.start
+        self._fillers = frozenset(spoken(word) for word in graph.fillers)
         self._nulls: dict[int, set[int]] = {}
         self._by_word: dict[int, dict[str, list[int]]] = {}
         """state -> word -> the states that word leads to."""
@@ -73,10 +75,13 @@ class GrammarWalk:
         stack: list[tuple[set[int], tuple[str, ...]]] = [(states, ())]
         while stack:
             here, said = stack.pop()
+            whole = self._final in here
             for word, targets in sorted(self._next_words(here).items()):
                 reached = self._closed(targets)
                 more = (*said, word)
-                if self._final in reached:
+                # A filler after a whole sentence ("... please") means that sentence: it is
+                # listed once, without it (for the words so far, with nothing more: not at all).
+                if self._final in reached and not (whole and word in self._fillers):
                     found.append(" ".join(more))
                 if any(s in self._by_word for s in reached):
                     stack.append((reached, more))

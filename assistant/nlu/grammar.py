@@ -98,12 +98,16 @@ def _answers() -> tuple[tuple[str, ...], ...]:
 def build_grammar(intents: IntentSet, entities: Mapping[str, EntityIndex]) -> Grammar:
     """The grammar of the sentences the templates allow, names from `entities`.
 
-    Sentences that name something are factored as (lead-in) (any name) (tail): every
-    template's words before its first name, then one shared rule of every name, then what
-    may follow ("by <artist>", "playlist"). Recognisers expand each rule reference into a
-    copy, so naming the thousands of names once, not once per template, is what keeps the
-    search small; the price is some sentences no template has ("play the album <station>"),
-    which the matcher then reports as not found. A leading or trailing "please" is allowed.
+    Sentences that name something are factored as (lead-in) (any name, then what its
+    templates allow after it): every template's words before its first name, then one
+    shared rule of every name, each kind followed by its own templates' tails ("by
+    <artist>" after a track, "playlist" after a playlist). Recognisers expand each rule
+    reference into a copy, so naming the thousands of names once, not once per template,
+    is what keeps the search small; the price is some sentences no template has ("play the
+    album <station>"), which the matcher then reports as not found. What follows a name is
+    no such guess: after "play songs to sing in the car" only what a playlist's templates
+    have can come, so a finished command is known as one (assistant.hearing). A leading or
+    trailing "please" is allowed.
     Answers to the assistant's questions ("yes", "the one by adele", "the second one") are
     sentences too: a follow-up is heard with the same grammar.
     Entity types with no names in the library get a rule that cannot be said, so their
@@ -112,8 +116,8 @@ def build_grammar(intents: IntentSet, entities: Mapping[str, EntityIndex]) -> Gr
     builder = _Builder(intents, entities)
     fixed: list[tuple[str, ...]] = []
     leads: list[tuple[str, ...]] = []
-    tails: list[tuple[str, ...]] = []
-    names: list[str] = []
+    tails: dict[str, list[tuple[str, ...]]] = {}
+    """A rule of names -> what its templates allow after it."""
     for sentence in intents.sentences:
         for items in _top_level_sequences(sentence.pattern):
             cut = next((i for i, item in enumerate(items) if _is_name_slot(item, intents)), None)
@@ -122,21 +126,25 @@ def build_grammar(intents: IntentSet, entities: Mapping[str, EntityIndex]) -> Gr
                 continue
             slot = items[cut]
             assert isinstance(slot, SlotRef)
-            names.append(f"<{builder.slot(intents.lists[slot.name])}>")
+            name = builder.slot(intents.lists[slot.name])
             leads.append(tuple(t for item in items[:cut] for t in builder.tokens(item)))
-            tails.append(tuple(t for item in items[cut + 1 :] for t in builder.tokens(item)))
+            tail = tuple(t for item in items[cut + 1 :] for t in builder.tokens(item))
+            tails.setdefault(name, []).append(tail)
     # "the one by <name>" answers a question; as one more lead-in before the shared names it
     # costs a few words, where a rule of its own would copy every name (+46 % graph).
     leads += [lead for lead in PICK_LEADS if lead]
     builder.rules["lead"] = tuple(dict.fromkeys(leads))
-    builder.rules["name"] = tuple((n,) for n in dict.fromkeys(names))
-    builder.rules["tail"] = tuple(dict.fromkeys(tails))
-    builder.rules["command"] = (*dict.fromkeys(fixed), ("<lead>", "<name>", "<tail>"))
+    for name, after in tails.items():
+        builder.rules[f"after_{name}"] = tuple(dict.fromkeys(after))
+    builder.rules["name"] = tuple((f"<{name}>", f"<after_{name}>") for name in tails)
+    builder.rules["command"] = (*dict.fromkeys(fixed), ("<lead>", "<name>"))
     # Only "please" around a command: every filler word offered to the recogniser is one more
     # way to explain noise (measured: fewer right, more rejected with all skip words).
     builder.rules["skip"] = ((), ("please",))
+    # It leaves a command's meaning as it was when understanding takes it off the end.
+    fillers = frozenset({"please"}) if ("please",) in intents.skip_words else frozenset()
     builder.rules["nothing"] = ()
     builder.rules["answer"] = _answers()
     builder.rules["start"] = (("<skip>", "<command>", "<skip>"), ("<answer>",))
-    return Grammar(rules={k: v for k, v in builder.rules.items()}, start="start",
-                   names=frozenset(n[1:-1] for n in names))  # fmt: skip
+    return Grammar(rules=dict(builder.rules), start="start", names=frozenset(tails),
+                   fillers=fillers)  # fmt: skip

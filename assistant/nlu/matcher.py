@@ -93,6 +93,8 @@ class _Candidate:
     score: float
     slots: dict[str, SlotValue] = field(default_factory=dict)
     unresolved: dict[str, str] = field(default_factory=dict)
+    unknown: set[str] = field(default_factory=set)
+    """Of `unresolved`, the names the library has nothing of their kind for."""
     choices: list[dict[str, SlotValue]] = field(default_factory=list)
     unsure: bool = False
     """A name was found only by a near sound: ask before acting."""
@@ -192,6 +194,7 @@ class Matcher:
             confidence=round(confidence, 3),
             text=text,
             unresolved=best.unresolved,
+            unknown=frozenset(best.unknown),
             choices=tuple(best.choices),
         )
 
@@ -305,11 +308,14 @@ class Matcher:
         self, candidate: _Candidate, slot: str, words: str, matches: list[EntityMatch]
     ) -> None:
         artist = candidate.slots.get("artist")
+        known = any(m.score >= ACCEPT for m in matches)
         if artist is not None and slot != "artist":
             matches = [m for m in matches if artist in _artists(m)]
         good = [m for m in matches if m.score >= ACCEPT]
         if not good:
             candidate.unresolved[slot] = words
+            if not known:
+                candidate.unknown.add(slot)
             candidate.score *= 0.5
             return
         top = good[0]
@@ -355,6 +361,7 @@ def _misheard_artist(candidates: Sequence[_Candidate]) -> _Candidate | None:
                 score=candidate.sentence.weight * match.score,
                 slots={**candidate.slots, "artist": artist},
                 unresolved={},
+                unknown=set(),
                 unsure=True,
             )
     return None
