@@ -45,42 +45,13 @@ Understand = Callable[[str], IntentResult | None]
 
 def finished(so_far: SoFar, understand: Understand) -> bool:
     """The words are a whole command the recogniser is sure of, and every longer sentence of
-    the grammar they begin either means the same (intent, slots and names not found alike),
-    or makes the words said so far part of a name the library has nothing of its kind so
-    called (IntentResult.unknown): "switch to classic fm" may go on "radio", which a
-    template of other lead-in words has ("play <station> radio"); read so, "classic fm
-    radio" is a station nobody has, and nobody goes on so to mean one. A longer sentence
-    that names something else the library has ("play the album rumours" + "by fleetwood
-    mac", "play kiss" + "from a rose") still waits."""
+    the grammar they begin means the same (intent, slots and names not found alike)."""
     if not so_far.complete or so_far.longer is None:
         return False
     if so_far.confidence is not None and so_far.confidence < SURE:
         return False
-    text = so_far.text
-    said = understand(text)
-    reading = _reading(said)
-    resolved = said is not None and not said.unresolved
-
-    def means_the_same(more: str) -> bool:
-        longer = understand(f"{text} {more}")
-        return _reading(longer) == reading or (resolved and _unknown_from(longer, text))
-
-    return all(map(means_the_same, so_far.longer))
-
-
-def _unknown_from(longer: IntentResult | None, text: str) -> bool:
-    """`longer` has a name of a kind the library has nothing so called of (by any artist:
-    IntentResult.unknown) begun in `text`: inside it, or from some of its last words on."""
-    if longer is None:
-        return False
-    said = text.split()
-    for slot in longer.unknown:
-        name = longer.unresolved[slot].split()
-        if f" {' '.join(name)} " in f" {text} ":
-            return True
-        if any(name[:k] == said[-k:] for k in range(1, min(len(name), len(said)) + 1)):
-            return True
-    return False
+    reading = _reading(understand(so_far.text))
+    return all(_reading(understand(f"{so_far.text} {more}")) == reading for more in so_far.longer)
 
 
 def _reading(result: IntentResult | None) -> object:

@@ -23,8 +23,5 @@ class IntentResult:
     """The words this result was understood from."""
     unresolved: Mapping[str, str] = field(default_factory=dict)
     """Slot words that matched nothing in the library (e.g. an artist the owner doesn't have)."""
-    unknown: frozenset[str] = frozenset()
-    """The slots of `unresolved` whose words name nothing of their kind in the library at all,
-    not only nothing by the artist said with them ("hello by abba": Hello is known)."""
     choices: tuple[Mapping[str, SlotValue], ...] = field(default=())
     """Where a name fits several library items about equally well, the slot sets to ask between."""

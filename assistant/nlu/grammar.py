@@ -116,8 +116,7 @@ def build_grammar(intents: IntentSet, entities: Mapping[str, EntityIndex]) -> Gr
     builder = _Builder(intents, entities)
     fixed: list[tuple[str, ...]] = []
     leads: list[tuple[str, ...]] = []
-    tails: dict[str, list[tuple[str, ...]]] = {}
-    """A rule of names -> what its templates allow after it."""
+    tails: dict[str, list[tuple[str, ...]]] = {}  # a rule of names -> what may follow it
     for sentence in intents.sentences:
         for items in _top_level_sequences(sentence.pattern):
             cut = next((i for i, item in enumerate(items) if _is_name_slot(item, intents)), None)
@@ -135,13 +134,14 @@ def build_grammar(intents: IntentSet, entities: Mapping[str, EntityIndex]) -> Gr
     leads += [lead for lead in PICK_LEADS if lead]
     builder.rules["lead"] = tuple(dict.fromkeys(leads))
     for name, after in tails.items():
-        builder.rules[f"after_{name}"] = tuple(dict.fromkeys(after))
+        # A name alone always ends a sentence: the answer "the one by <artist>" is one.
+        builder.rules[f"after_{name}"] = tuple(dict.fromkeys([(), *after]))
     builder.rules["name"] = tuple((f"<{name}>", f"<after_{name}>") for name in tails)
     builder.rules["command"] = (*dict.fromkeys(fixed), ("<lead>", "<name>"))
     # Only "please" around a command: every filler word offered to the recogniser is one more
     # way to explain noise (measured: fewer right, more rejected with all skip words).
     builder.rules["skip"] = ((), ("please",))
-    # It leaves a command's meaning as it was when understanding takes it off the end.
+    # Understanding takes it off the end of a command (Matcher.match), so it adds nothing.
     fillers = frozenset({"please"}) if ("please",) in intents.skip_words else frozenset()
     builder.rules["nothing"] = ()
     builder.rules["answer"] = _answers()

@@ -93,8 +93,6 @@ class _Candidate:
     score: float
     slots: dict[str, SlotValue] = field(default_factory=dict)
     unresolved: dict[str, str] = field(default_factory=dict)
-    unknown: set[str] = field(default_factory=set)
-    """Of `unresolved`, the names the library has nothing of their kind for."""
     choices: list[dict[str, SlotValue]] = field(default_factory=list)
     unsure: bool = False
     """A name was found only by a near sound: ask before acting."""
@@ -141,7 +139,12 @@ class Matcher:
         tokens = normalize(text).split()
         # In a fixed order (not a set's, which changes with each process's string hashes):
         # among equally good readings the first wins.
-        readings = dict.fromkeys([self._strip_skip_words(tokens), tuple(tokens)])
+        # Skip words at the start can begin a template too ("i want to hear ..."): the words
+        # with only those at the end taken off are read as well ("... adele please").
+        readings = dict.fromkeys(
+            [self._strip_skip_words(tokens), self._strip_skip_words(tokens, front=False),
+             tuple(tokens)]
+        )  # fmt: skip
         # "fleetwood mac's rumours" is also read as "fleetwood mac rumours".
         plain = without_possessives(text)
         plain_tokens = normalize(plain).split() if plain is not None else []
@@ -194,7 +197,6 @@ class Matcher:
             confidence=round(confidence, 3),
             text=text,
             unresolved=best.unresolved,
-            unknown=frozenset(best.unknown),
             choices=tuple(best.choices),
         )
 
@@ -246,14 +248,15 @@ class Matcher:
             )
         return result
 
-    def _strip_skip_words(self, tokens: list[str]) -> tuple[str, ...]:
+    def _strip_skip_words(self, tokens: list[str], *, front: bool = True) -> tuple[str, ...]:
+        """`tokens` without the skip words at their end, and (`front`) at their start."""
         words = list(tokens)
         changed = True
         while changed and words:
             changed = False
             for skip in self.intents.skip_words:
                 n = len(skip)
-                if tuple(words[:n]) == skip and len(words) > n:
+                if front and tuple(words[:n]) == skip and len(words) > n:
                     words = words[n:]
                     changed = True
                 elif tuple(words[-n:]) == skip and len(words) > n:
@@ -308,14 +311,11 @@ class Matcher:
         self, candidate: _Candidate, slot: str, words: str, matches: list[EntityMatch]
     ) -> None:
         artist = candidate.slots.get("artist")
-        known = any(m.score >= ACCEPT for m in matches)
         if artist is not None and slot != "artist":
             matches = [m for m in matches if artist in _artists(m)]
         good = [m for m in matches if m.score >= ACCEPT]
         if not good:
             candidate.unresolved[slot] = words
-            if not known:
-                candidate.unknown.add(slot)
             candidate.score *= 0.5
             return
         top = good[0]
@@ -361,7 +361,6 @@ def _misheard_artist(candidates: Sequence[_Candidate]) -> _Candidate | None:
                 score=candidate.sentence.weight * match.score,
                 slots={**candidate.slots, "artist": artist},
                 unresolved={},
-                unknown=set(),
                 unsure=True,
             )
     return None
