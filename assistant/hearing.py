@@ -45,12 +45,19 @@ Understand = Callable[[str], IntentResult | None]
 
 def finished(so_far: SoFar, understand: Understand) -> bool:
     """The words are a whole command the recogniser is sure of, and every longer sentence of
-    the grammar they begin means the same (intent, slots and names not found alike)."""
+    the grammar they begin means the same (intent, slots and names not found alike).
+
+    Words understood as no command may end only where nothing can follow them: an answer to
+    "Which one?" is no command ("the one from bbc radio one"), and neither is what it may
+    go on into ("... xtra"), yet that names another station."""
     if not so_far.complete or so_far.longer is None:
         return False
     if so_far.confidence is not None and so_far.confidence < SURE:
         return False
-    reading = _reading(understand(so_far.text))
+    said = understand(so_far.text)
+    if said is None:
+        return not so_far.longer
+    reading = _reading(said)
     return all(_reading(understand(f"{so_far.text} {more}")) == reading for more in so_far.longer)
 
 

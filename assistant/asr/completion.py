@@ -4,12 +4,15 @@ what could still follow them.
 The end of a command is held open while the owner may still be saying it: "play the album
 rumours" can go on "by fleetwood mac". The grammar's word graph (assistant.asr.fsg) answers
 it by walking the words from its start: the sequence is a whole sentence when the walk can
-reach the final state, and it can go on when a reached state has words leaving it. A filler
-said after a whole sentence (Grammar.fillers: "please") makes no way on of its own.
+reach the final state, and it can go on when a reached state has words leaving it. The
+graph walked is of the sentences the templates allow (Grammar.templated): a decoder may hear
+more, so as to hear what they do not ("play songs to sing in the car by adele") and say so,
+but that is no command anybody is still saying.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 
 from assistant.asr.base import Grammar, SoFar
@@ -20,6 +23,11 @@ LONGER_LIMIT = 64
 said. The fixed commands' optional words ("stop [the] [music|radio|...]") stay well under."""
 
 
+def templated(grammar: Grammar) -> Grammar:
+    """`grammar` as the sentences its templates allow (Grammar.templated): what is walked."""
+    return dataclasses.replace(grammar, start=grammar.templated) if grammar.templated else grammar
+
+
 class GrammarWalk:
     """A grammar's word graph, indexed to walk a word sequence through it."""
 
@@ -27,7 +35,6 @@ class GrammarWalk:
         """`spoken` maps the graph's words back to the grammar's (a decoder's spelling)."""
         self._final = graph.final
         self._start = graph.start
-        self._fillers = frozenset(spoken(word) for word in graph.fillers)
         self._nulls: dict[int, set[int]] = {}
         self._by_word: dict[int, dict[str, list[int]]] = {}
         """state -> word -> the states that word leads to."""
@@ -39,7 +46,7 @@ class GrammarWalk:
 
     @classmethod
     def of(cls, grammar: Grammar) -> GrammarWalk:
-        return cls(compile_grammar(grammar))
+        return cls(compile_grammar(templated(grammar)))
 
     def _closed(self, states: Iterable[int]) -> set[int]:
         # Null transitions are transitively closed by compile_grammar: one step reaches all.
@@ -75,13 +82,10 @@ class GrammarWalk:
         stack: list[tuple[set[int], tuple[str, ...]]] = [(states, ())]
         while stack:
             here, said = stack.pop()
-            whole = self._final in here
             for word, targets in sorted(self._next_words(here).items()):
                 reached = self._closed(targets)
                 more = (*said, word)
-                # A filler after a whole sentence ("... please") means that sentence: it is
-                # listed once, without it (for the words so far, with nothing more: not at all).
-                if self._final in reached and not (whole and word in self._fillers):
+                if self._final in reached:
                     found.append(" ".join(more))
                 if any(s in self._by_word for s in reached):
                     stack.append((reached, more))

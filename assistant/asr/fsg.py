@@ -30,8 +30,6 @@ class WordGraph:
     start: int
     final: int
     transitions: list[Transition] = field(default_factory=list)
-    fillers: frozenset[str] = frozenset()
-    """Grammar.fillers, as the graph spells them."""
 
     @property
     def states(self) -> int:
@@ -99,8 +97,7 @@ def compile_grammar(grammar: Grammar, spell: Callable[[str], str] = str) -> Word
     # what is frequent. A null transition costs nothing (probability 1): it adds no word.
     transitions: list[Transition] = [(a, b, 1.0 / outdegree[a], w) for a, b, w in words]
     transitions += [(a, b, 1.0, None) for a, b in sorted(nulls)]
-    fillers = frozenset(spell(word) for word in grammar.fillers)
-    return WordGraph(start=0, final=1, transitions=transitions, fillers=fillers)
+    return WordGraph(start=0, final=1, transitions=transitions)
 
 
 def _close(nulls: set[tuple[int, int]]) -> set[tuple[int, int]]:
@@ -131,4 +128,4 @@ def with_prefix(graph: WordGraph, words: tuple[str, ...]) -> WordGraph:
     skipped = {graph.start}
     skipped |= {b for a, b, _, w in graph.transitions if a == graph.start and w is None}
     transitions += [(first, b, 1.0, None) for b in sorted(skipped)]
-    return WordGraph(start=first, final=graph.final, transitions=transitions, fillers=graph.fillers)
+    return WordGraph(start=first, final=graph.final, transitions=transitions)

@@ -39,6 +39,7 @@ class _Builder:
         self.intents = intents
         self.entities = entities
         self.rules: dict[str, tuple[tuple[str, ...], ...]] = {}
+        self.name_rules: set[str] = set()
         self._alt_names: dict[Node, str] = {}
 
     def tokens(self, node: Node) -> tuple[str, ...]:
@@ -63,6 +64,7 @@ class _Builder:
             return name
         self.rules[name] = ()  # reserve: a slot's values never refer back to the slot
         if slot.entities:
+            self.name_rules.add(name)
             index = self.entities.get(slot.entities)
             phrases: Iterable[str] = index.phrases() if index is not None else ()
             alts = tuple(tuple(p.split()) for p in phrases)
@@ -89,6 +91,19 @@ class _Builder:
         return tuple(alts)
 
 
+def _names_in(tokens: tuple[str, ...], builder: _Builder) -> bool:
+    """Some token of `tokens` is, or leads to, a rule of names."""
+    for token in tokens:
+        if not Grammar.is_ref(token):
+            continue
+        rule = token[1:-1]
+        if rule in builder.name_rules or any(
+            _names_in(alt, builder) for alt in builder.rules[rule]
+        ):
+            return True
+    return False
+
+
 def _answers() -> tuple[tuple[str, ...], ...]:
     said = [tuple(phrase.split()) for phrase in sorted(YES_PHRASES | NO_PHRASES)]
     said += [("the", ordinal, "one") for ordinal in PICK_ORDINALS]
@@ -98,16 +113,15 @@ def _answers() -> tuple[tuple[str, ...], ...]:
 def build_grammar(intents: IntentSet, entities: Mapping[str, EntityIndex]) -> Grammar:
     """The grammar of the sentences the templates allow, names from `entities`.
 
-    Sentences that name something are factored as (lead-in) (any name, then what its
-    templates allow after it): every template's words before its first name, then one
-    shared rule of every name, each kind followed by its own templates' tails ("by
-    <artist>" after a track, "playlist" after a playlist). Recognisers expand each rule
-    reference into a copy, so naming the thousands of names once, not once per template,
-    is what keeps the search small; the price is some sentences no template has ("play the
-    album <station>"), which the matcher then reports as not found. What follows a name is
-    no such guess: after "play songs to sing in the car" only what a playlist's templates
-    have can come, so a finished command is known as one (assistant.hearing). A leading or
-    trailing "please" is allowed.
+    Sentences that name something are factored as (lead-in) (any name) (tail): every
+    template's words before its first name, then one shared rule of every name, then what
+    may follow ("by <artist>", "playlist"). Recognisers expand each rule reference into a
+    copy, so naming the thousands of names once, not once per template, is what keeps the
+    search small; the price is some sentences no template has ("play the album <station>",
+    "play songs to sing in the car by adele"), which the matcher then reports as not found
+    (better heard so than as some other command). A leading or trailing "please" is allowed.
+    Grammar.templated is the same but that another name follows a name only where a
+    template of that kind has one: what the owner may still be going to say.
     Answers to the assistant's questions ("yes", "the one by adele", "the second one") are
     sentences too: a follow-up is heard with the same grammar.
     Entity types with no names in the library get a rule that cannot be said, so their
@@ -133,18 +147,24 @@ def build_grammar(intents: IntentSet, entities: Mapping[str, EntityIndex]) -> Gr
     # costs a few words, where a rule of its own would copy every name (+46 % graph).
     leads += [lead for lead in PICK_LEADS if lead]
     builder.rules["lead"] = tuple(dict.fromkeys(leads))
+    every_tail = [tail for after in tails.values() for tail in after]
+    builder.rules["name"] = tuple((f"<{name}>",) for name in tails)
+    builder.rules["tail"] = tuple(dict.fromkeys(every_tail))
+    builder.rules["command"] = (*dict.fromkeys(fixed), ("<lead>", "<name>", "<tail>"))
+    # What the templates have after each kind of name: its own tails, and every tail that
+    # names nothing ("radio" after a genre: "play jazz radio" is read as Jazz FM). Another
+    # name follows only where a template of that kind has one.
+    unnamed = [tail for tail in every_tail if not _names_in(tail, builder)]
     for name, after in tails.items():
-        # A name alone always ends a sentence: the answer "the one by <artist>" is one.
-        builder.rules[f"after_{name}"] = tuple(dict.fromkeys([(), *after]))
-    builder.rules["name"] = tuple((f"<{name}>", f"<after_{name}>") for name in tails)
-    builder.rules["command"] = (*dict.fromkeys(fixed), ("<lead>", "<name>"))
+        builder.rules[f"after_{name}"] = tuple(dict.fromkeys([*after, *unnamed]))
+    builder.rules["named"] = tuple((f"<{name}>", f"<after_{name}>") for name in tails)
+    builder.rules["templated"] = (*dict.fromkeys(fixed), ("<lead>", "<named>"))
     # Only "please" around a command: every filler word offered to the recogniser is one more
     # way to explain noise (measured: fewer right, more rejected with all skip words).
     builder.rules["skip"] = ((), ("please",))
-    # Understanding takes it off the end of a command (Matcher.match), so it adds nothing.
-    fillers = frozenset({"please"}) if ("please",) in intents.skip_words else frozenset()
     builder.rules["nothing"] = ()
     builder.rules["answer"] = _answers()
     builder.rules["start"] = (("<skip>", "<command>", "<skip>"), ("<answer>",))
+    builder.rules["sentences"] = (("<skip>", "<templated>", "<skip>"), ("<answer>",))
     return Grammar(rules=dict(builder.rules), start="start", names=frozenset(tails),
-                   fillers=fillers)  # fmt: skip
+                   templated="sentences")  # fmt: skip

@@ -140,11 +140,11 @@ class Matcher:
         # In a fixed order (not a set's, which changes with each process's string hashes):
         # among equally good readings the first wins.
         # Skip words at the start can begin a template too ("i want to hear ..."): the words
-        # with only those at the end taken off are read as well ("... adele please").
+        # with those at the end taken off one by one are read as well ("... adele please"),
+        # after the whole words, so that a name ending in one keeps it ("... all right now").
         readings = dict.fromkeys(
-            [self._strip_skip_words(tokens), self._strip_skip_words(tokens, front=False),
-             tuple(tokens)]
-        )  # fmt: skip
+            [self._strip_skip_words(tokens), tuple(tokens), *self._ends_stripped(tokens)]
+        )
         # "fleetwood mac's rumours" is also read as "fleetwood mac rumours".
         plain = without_possessives(text)
         plain_tokens = normalize(plain).split() if plain is not None else []
@@ -248,15 +248,26 @@ class Matcher:
             )
         return result
 
-    def _strip_skip_words(self, tokens: list[str], *, front: bool = True) -> tuple[str, ...]:
-        """`tokens` without the skip words at their end, and (`front`) at their start."""
+    def _ends_stripped(self, tokens: list[str]) -> list[tuple[str, ...]]:
+        """`tokens` with the skip words at their end taken off, one more each time."""
+        found: list[tuple[str, ...]] = []
+        words = tuple(tokens)
+        while True:
+            skip = next((s for s in self.intents.skip_words
+                         if len(words) > len(s) and words[-len(s) :] == s), None)  # fmt: skip
+            if skip is None:
+                return found
+            words = words[: -len(skip)]
+            found.append(words)
+
+    def _strip_skip_words(self, tokens: list[str]) -> tuple[str, ...]:
         words = list(tokens)
         changed = True
         while changed and words:
             changed = False
             for skip in self.intents.skip_words:
                 n = len(skip)
-                if front and tuple(words[:n]) == skip and len(words) > n:
+                if tuple(words[:n]) == skip and len(words) > n:
                     words = words[n:]
                     changed = True
                 elif tuple(words[-n:]) == skip and len(words) > n:

@@ -478,3 +478,21 @@ def test_a_close_rival_of_the_same_command_is_asked_about(matcher: Matcher) -> N
 
 def test_corpus_is_large_enough() -> None:
     assert len(UNDERSTOOD) + len(NOT_UNDERSTOOD) + len(NOT_IN_LIBRARY) >= 150
+
+
+def test_a_name_ending_in_a_skip_word_keeps_it(matcher: Matcher) -> None:
+    """Skip words come off the end of what was said ("... please"), but a name that ends in
+    one is read whole first: "now" is the end of All Right Now, not a word to skip."""
+    from assistant.library.models import Track
+    from assistant.nlu.library_entities import build_entities
+
+    tracks = [Track(1, "/m/1.mp3", "All Right Now", "Free", "", "Fire and Water", "Rock", 1, 300.0),
+              Track(2, "/m/2.mp3", "All Right", "Christopher Cross", "", "Another Page", "Pop",
+                    1, 250.0)]  # fmt: skip
+    entities = build_entities(tracks=tracks, playlists=[], podcasts=[], stations=[])
+    names = Matcher(intents=matcher.intents, entities=entities)
+    for said in ("i want to hear all right now", "i'd like to hear all right now please"):
+        result = names.match(said)
+        assert result is not None and result.slots.get("track") == "All Right Now", said
+    result = names.match("i want to hear all right please")
+    assert result is not None and result.slots.get("track") == "All Right"
