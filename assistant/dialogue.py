@@ -153,7 +153,25 @@ class Dialogue:
         return self._live_pending() is not None
 
     def reading(self, text: str) -> IntentResult | None:
-        """What `text` would be understood as, without acting on it or answering a question."""
+        """What `text` would be understood as, without acting on it or answering a question.
+
+        While a question waits, an answer reads as what it would do: "yes" (or "yes please")
+        as the command asked about, "the one from bbc radio one" as that choice; one that
+        does nothing yet ("no", "yes" to "Which one?") as None."""
+        pending = self._live_pending()
+        if pending is None:
+            return self._matcher.match(text)
+        words = normalize(text)
+        if words in NO:
+            return None
+        if pending.choices:
+            picked = pick_choice(words, pending.choices)
+            if picked is not None:
+                return _chosen(pending, picked)
+            if words in YES:
+                return None
+        elif words in YES:
+            return pending.result
         return self._matcher.match(text)
 
     def handle_text(self, text: str) -> Turn:
@@ -228,9 +246,7 @@ class Dialogue:
         if pending.choices:
             picked = pick_choice(words, pending.choices)
             if picked is not None:
-                chosen = dataclasses.replace(
-                    pending.result, slots={**pending.result.slots, **picked}, choices=()
-                )
+                chosen = _chosen(pending, picked)
                 self._pending = None
                 return self._reply(text, chosen, self._skills.handle(chosen), "act")
             if words in YES:
@@ -249,6 +265,11 @@ class Dialogue:
         if not keep_if_unanswered:
             self._pending = None
         return None
+
+
+def _chosen(pending: _Pending, picked: Mapping[str, SlotValue]) -> IntentResult:
+    """The command asked about, with the choice an answer picked."""
+    return dataclasses.replace(pending.result, slots={**pending.result.slots, **picked}, choices=())
 
 
 def pick_choice(

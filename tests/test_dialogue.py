@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from assistant.asr.completion import GrammarWalk
 from assistant.config import NluConfig
 from assistant.dialogue import decide, describe_action, pick_choice
+from assistant.hearing import finished
 from assistant.nlu.base import IntentResult
+from assistant.nlu.grammar import build_grammar
 from assistant.player.base import PlayState
 from tests.fixtures.config import write_config
 from tests.fixtures.generate import FixtureLibrary
@@ -154,3 +157,30 @@ def test_describe_action_reads_naturally() -> None:
     assert describe_action(IntentResult("SetVolume", {"level": 40}, 0.7)) == "set the volume to 40"
     result = IntentResult("PlayAlbum", {"album": "Abbey Road", "artist": "The Beatles"}, 0.7)
     assert describe_action(result) == "play the album Abbey Road by The Beatles"
+
+
+def test_an_answer_reads_as_what_it_would_do(rig: Rig) -> None:
+    """What a pause's words would be understood as (assistant.hearing.finished): while a
+    question waits, an answer is the command it would carry out, nothing done yet."""
+    rig.say("play hello")
+    adele = rig.dialogue.reading("the one by adele")
+    assert adele is not None and adele.slots == {"track": "Hello", "artist": "Adele"}
+    assert rig.dialogue.reading("the one by adele please") == adele
+    lionel = rig.dialogue.reading("the second one")
+    assert lionel is not None and lionel.slots["artist"] == "Lionel Richie"
+    assert rig.dialogue.reading("yes") is None  # "yes" to "Which one?" picks nothing
+    assert rig.dialogue.reading("never mind") is None
+    assert _nothing_played(rig) and rig.dialogue.awaiting_answer
+    rig.say("never mind")
+    rig.say("play bohemian rapsody by queen")
+    yes = rig.dialogue.reading("yes")
+    assert yes is not None and yes.slots == {"track": "Bohemian Rhapsody", "artist": "Queen"}
+    assert rig.dialogue.reading("yes please") == yes
+    assert _nothing_played(rig) and rig.dialogue.awaiting_answer
+    # So a "yes" said to it ends at the short pause: "yes please" would do the same.
+    walk = GrammarWalk.of(build_grammar(rig.matcher.intents, rig.matcher.entities))
+    assert finished(walk.after(["yes"]), rig.dialogue.reading)
+    # With no question waiting, "yes" is no command.
+    rig.say("never mind")
+    assert rig.dialogue.reading("yes") is None
+    assert not finished(walk.after(["yes"]), rig.dialogue.reading)

@@ -195,7 +195,8 @@ def test_what_ends_early_and_what_waits(rig: Rig, recognizer: PocketsphinxRecogn
     reading = rig.dialogue.reading
     for text in ("next song", "next", "mute", "volume up", "the second one", "no thanks"):
         assert finished(walk.after(text.split()), reading), text
-    # An answer is no command: it may end early only where nothing can follow ("yes please").
+    # With no question waiting "yes" is no command: it may go on ("yes please", also none),
+    # and words read as none end early only where nothing can follow them.
     assert not finished(walk.after(["yes"]), reading)
     # A name of a kind whose templates have nothing more after it but "please", once a word
     # after it says its kind: nothing can follow but words of the same meaning.
