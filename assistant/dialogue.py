@@ -272,6 +272,10 @@ def _chosen(pending: _Pending, picked: Mapping[str, SlotValue]) -> IntentResult:
     return dataclasses.replace(pending.result, slots={**pending.result.slots, **picked}, choices=())
 
 
+ORDINAL_ANSWER = frozenset({*ORDINALS, "last", "latter", "the", "please", "that", "this"})
+"""The words of an answer that picks by place ("the second one", "the last one please")."""
+
+
 def pick_choice(
     words: str, choices: Sequence[Mapping[str, SlotValue]]
 ) -> Mapping[str, SlotValue] | None:
@@ -290,6 +294,8 @@ def pick_choice(
     best = max(scores, default=0.0)
     if best > 0 and scores.count(best) == 1:
         return choices[scores.index(best)]
+    if not set(tokens) <= ORDINAL_ANSWER:
+        return None  # "set the volume to two" answers nothing, though "two" is an ordinal
     for token in tokens:
         if token in ("last", "latter"):
             return choices[-1]

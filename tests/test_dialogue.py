@@ -184,3 +184,11 @@ def test_an_answer_reads_as_what_it_would_do(rig: Rig) -> None:
     rig.say("never mind")
     assert rig.dialogue.reading("yes") is None
     assert not finished(walk.after(["yes"]), rig.dialogue.reading)
+
+
+def test_a_command_with_a_number_in_it_picks_no_choice() -> None:
+    for said in ("set the volume to two", "stop in two minutes", "play blink one eighty two"):
+        assert pick_choice(said, HELLO) is None, said
+    assert pick_choice("the second one please", HELLO) == HELLO[1]
+    assert pick_choice("the last one", HELLO) == HELLO[1]
+    assert pick_choice("first", HELLO) == HELLO[0]

@@ -24,10 +24,6 @@ class Grammar:
     names: frozenset[str] = frozenset()
     """The rules whose alternatives are the library's names: a word of one decides what is
     played, so a recogniser must not take one name for another on sound alone."""
-    templated: str | None = None
-    """A rule of the sentences the templates themselves allow (`start` may allow more, so
-    as to hear what they do not and say so): what a command may still go on into is judged
-    by it (assistant.asr.completion). None: `start`."""
 
     @staticmethod
     def is_ref(token: str) -> bool:

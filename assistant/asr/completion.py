@@ -4,15 +4,11 @@ what could still follow them.
 The end of a command is held open while the owner may still be saying it: "play the album
 rumours" can go on "by fleetwood mac". The grammar's word graph (assistant.asr.fsg) answers
 it by walking the words from its start: the sequence is a whole sentence when the walk can
-reach the final state, and it can go on when a reached state has words leaving it. The
-graph walked is of the sentences the templates allow (Grammar.templated): a decoder may hear
-more, so as to hear what they do not ("play songs to sing in the car by adele") and say so,
-but that is no command anybody is still saying.
+reach the final state, and it can go on when a reached state has words leaving it.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 
 from assistant.asr.base import Grammar, SoFar
@@ -21,11 +17,6 @@ from assistant.asr.fsg import WordGraph, compile_grammar
 LONGER_LIMIT = 64
 """Longer sentences listed at most; past this (a name can follow) only "there are more" is
 said. The fixed commands' optional words ("stop [the] [music|radio|...]") stay well under."""
-
-
-def templated(grammar: Grammar) -> Grammar:
-    """`grammar` as the sentences its templates allow (Grammar.templated): what is walked."""
-    return dataclasses.replace(grammar, start=grammar.templated) if grammar.templated else grammar
 
 
 class GrammarWalk:
@@ -46,7 +37,7 @@ class GrammarWalk:
 
     @classmethod
     def of(cls, grammar: Grammar) -> GrammarWalk:
-        return cls(compile_grammar(templated(grammar)))
+        return cls(compile_grammar(grammar))
 
     def _closed(self, states: Iterable[int]) -> set[int]:
         # Null transitions are transitively closed by compile_grammar: one step reaches all.

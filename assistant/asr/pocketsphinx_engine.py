@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from assistant.asr.base import Grammar, Hypothesis, SoFar, Transcript
-from assistant.asr.completion import GrammarWalk, templated
+from assistant.asr.completion import GrammarWalk
 from assistant.asr.fsg import WordGraph, compile_grammar, with_prefix
 from assistant.asr.g2p import pronunciations
 from assistant.asr.grammars import derives
@@ -245,10 +245,7 @@ class PocketsphinxRecognizer:
         self.graph_size = (graph.states, len(graph.transitions), graph.null_transitions)
         self._graph = graph
         spelling = self._spelling
-        walked = (
-            graph if grammar.templated is None else compile_grammar(templated(grammar), jsgf_word)
-        )
-        self._walk = GrammarWalk(walked, spoken=lambda w: spelling.get(w, w))
+        self._walk = GrammarWalk(graph, spoken=lambda w: spelling.get(w, w))
         logger.info(
             "asr: grammar of %d states, %d transitions (%d null) built in %.2f s",
             *self.graph_size,

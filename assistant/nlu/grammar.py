@@ -39,7 +39,6 @@ class _Builder:
         self.intents = intents
         self.entities = entities
         self.rules: dict[str, tuple[tuple[str, ...], ...]] = {}
-        self.name_rules: set[str] = set()
         self._alt_names: dict[Node, str] = {}
 
     def tokens(self, node: Node) -> tuple[str, ...]:
@@ -64,7 +63,6 @@ class _Builder:
             return name
         self.rules[name] = ()  # reserve: a slot's values never refer back to the slot
         if slot.entities:
-            self.name_rules.add(name)
             index = self.entities.get(slot.entities)
             phrases: Iterable[str] = index.phrases() if index is not None else ()
             alts = tuple(tuple(p.split()) for p in phrases)
@@ -91,19 +89,6 @@ class _Builder:
         return tuple(alts)
 
 
-def _names_in(tokens: tuple[str, ...], builder: _Builder) -> bool:
-    """Some token of `tokens` is, or leads to, a rule of names."""
-    for token in tokens:
-        if not Grammar.is_ref(token):
-            continue
-        rule = token[1:-1]
-        if rule in builder.name_rules or any(
-            _names_in(alt, builder) for alt in builder.rules[rule]
-        ):
-            return True
-    return False
-
-
 def _answers() -> tuple[tuple[str, ...], ...]:
     said = [tuple(phrase.split()) for phrase in sorted(YES_PHRASES | NO_PHRASES)]
     said += [("the", ordinal, "one") for ordinal in PICK_ORDINALS]
@@ -117,11 +102,8 @@ def build_grammar(intents: IntentSet, entities: Mapping[str, EntityIndex]) -> Gr
     template's words before its first name, then one shared rule of every name, then what
     may follow ("by <artist>", "playlist"). Recognisers expand each rule reference into a
     copy, so naming the thousands of names once, not once per template, is what keeps the
-    search small; the price is some sentences no template has ("play the album <station>",
-    "play songs to sing in the car by adele"), which the matcher then reports as not found
-    (better heard so than as some other command). A leading or trailing "please" is allowed.
-    Grammar.templated is the same but that another name follows a name only where a
-    template of that kind has one: what the owner may still be going to say.
+    search small; the price is some sentences no template has ("play the album <station>"),
+    which the matcher then reports as not found. A leading or trailing "please" is allowed.
     Answers to the assistant's questions ("yes", "the one by adele", "the second one") are
     sentences too: a follow-up is heard with the same grammar.
     Entity types with no names in the library get a rule that cannot be said, so their
@@ -130,7 +112,8 @@ def build_grammar(intents: IntentSet, entities: Mapping[str, EntityIndex]) -> Gr
     builder = _Builder(intents, entities)
     fixed: list[tuple[str, ...]] = []
     leads: list[tuple[str, ...]] = []
-    tails: dict[str, list[tuple[str, ...]]] = {}  # a rule of names -> what may follow it
+    tails: list[tuple[str, ...]] = []
+    names: list[str] = []
     for sentence in intents.sentences:
         for items in _top_level_sequences(sentence.pattern):
             cut = next((i for i, item in enumerate(items) if _is_name_slot(item, intents)), None)
@@ -139,32 +122,21 @@ def build_grammar(intents: IntentSet, entities: Mapping[str, EntityIndex]) -> Gr
                 continue
             slot = items[cut]
             assert isinstance(slot, SlotRef)
-            name = builder.slot(intents.lists[slot.name])
+            names.append(f"<{builder.slot(intents.lists[slot.name])}>")
             leads.append(tuple(t for item in items[:cut] for t in builder.tokens(item)))
-            tail = tuple(t for item in items[cut + 1 :] for t in builder.tokens(item))
-            tails.setdefault(name, []).append(tail)
+            tails.append(tuple(t for item in items[cut + 1 :] for t in builder.tokens(item)))
     # "the one by <name>" answers a question; as one more lead-in before the shared names it
     # costs a few words, where a rule of its own would copy every name (+46 % graph).
     leads += [lead for lead in PICK_LEADS if lead]
     builder.rules["lead"] = tuple(dict.fromkeys(leads))
-    every_tail = [tail for after in tails.values() for tail in after]
-    builder.rules["name"] = tuple((f"<{name}>",) for name in tails)
-    builder.rules["tail"] = tuple(dict.fromkeys(every_tail))
+    builder.rules["name"] = tuple((n,) for n in dict.fromkeys(names))
+    builder.rules["tail"] = tuple(dict.fromkeys(tails))
     builder.rules["command"] = (*dict.fromkeys(fixed), ("<lead>", "<name>", "<tail>"))
-    # What the templates have after each kind of name: its own tails, and every tail that
-    # names nothing ("radio" after a genre: "play jazz radio" is read as Jazz FM). Another
-    # name follows only where a template of that kind has one.
-    unnamed = [tail for tail in every_tail if not _names_in(tail, builder)]
-    for name, after in tails.items():
-        builder.rules[f"after_{name}"] = tuple(dict.fromkeys([*after, *unnamed]))
-    builder.rules["named"] = tuple((f"<{name}>", f"<after_{name}>") for name in tails)
-    builder.rules["templated"] = (*dict.fromkeys(fixed), ("<lead>", "<named>"))
     # Only "please" around a command: every filler word offered to the recogniser is one more
     # way to explain noise (measured: fewer right, more rejected with all skip words).
     builder.rules["skip"] = ((), ("please",))
     builder.rules["nothing"] = ()
     builder.rules["answer"] = _answers()
     builder.rules["start"] = (("<skip>", "<command>", "<skip>"), ("<answer>",))
-    builder.rules["sentences"] = (("<skip>", "<templated>", "<skip>"), ("<answer>",))
-    return Grammar(rules=dict(builder.rules), start="start", names=frozenset(tails),
-                   templated="sentences")  # fmt: skip
+    return Grammar(rules={k: v for k, v in builder.rules.items()}, start="start",
+                   names=frozenset(n[1:-1] for n in names))  # fmt: skip

@@ -7,7 +7,6 @@ import itertools
 import pytest
 
 from assistant.asr.base import Grammar
-from assistant.asr.completion import templated
 from assistant.asr.grammars import derives
 from assistant.nlu.answers import NO, NO_PHRASES, ORDINALS, YES, YES_PHRASES
 from assistant.nlu.grammar import build_grammar
@@ -128,22 +127,3 @@ def test_every_name_is_in_the_word_graph_once(grammar: Grammar) -> None:
     separate answer rule did) grows the graph by half and decoding by a tenth."""
     references = [alt for alts in grammar.rules.values() for alt in alts if "<name>" in alt]
     assert len(references) == 1, references
-
-
-def test_the_templated_sentences_follow_a_name_with_another_only_as_a_template_does(
-    grammar: Grammar,
-) -> None:
-    """The recogniser hears a name said with any tail ("play songs to sing in the car by
-    adele", then answered as not found); what the templates allow after each kind of name
-    (Grammar.templated, what a command may still go on into) has another name only where a
-    template of that kind has one: a track may go on "by <artist>", a playlist may not."""
-    walked = templated(grammar)
-    said = ("play bohemian rhapsody by queen", "play the album abbey road by the beatles",
-            "play songs to sing in the car", "play jazz radio", "play queen on shuffle",
-    )  # fmt: skip
-    for sentence in said:
-        assert derives(walked, sentence.split()), sentence
-        assert derives(grammar, sentence.split()), sentence
-    for sentence in ("play songs to sing in the car by queen", "play jazz fm by queen"):
-        assert not derives(walked, sentence.split()), sentence
-        assert derives(grammar, sentence.split()), sentence
