@@ -272,8 +272,10 @@ def _chosen(pending: _Pending, picked: Mapping[str, SlotValue]) -> IntentResult:
     return dataclasses.replace(pending.result, slots={**pending.result.slots, **picked}, choices=())
 
 
-ORDINAL_ANSWER = frozenset({*ORDINALS, "last", "latter", "the", "please", "that", "this"})
-"""The words of an answer that picks by place ("the second one", "the last one please")."""
+BY_PLACE = FILLER | set(ORDINALS) | {"last", "latter", "number", "yes", "yeah", "ok", "okay",
+                                     "thanks", "thank", "you"}  # fmt: skip
+"""The words of an answer that picks by place alone ("the second one", "yes the last one
+please", "number two"): a command with a number in it ("set the volume to two") picks none."""
 
 
 def pick_choice(
@@ -294,8 +296,8 @@ def pick_choice(
     best = max(scores, default=0.0)
     if best > 0 and scores.count(best) == 1:
         return choices[scores.index(best)]
-    if not set(tokens) <= ORDINAL_ANSWER:
-        return None  # "set the volume to two" answers nothing, though "two" is an ordinal
+    if best == 0 and not set(tokens) <= BY_PLACE:
+        return None  # named none of them, and said more than a place
     for token in tokens:
         if token in ("last", "latter"):
             return choices[-1]

@@ -47,9 +47,8 @@ def finished(so_far: SoFar, understand: Understand) -> bool:
     """The words are a whole command the recogniser is sure of, and every longer sentence of
     the grammar they begin means the same (intent, slots and names not found alike).
 
-    Words understood as no command may end only where nothing can follow them: an answer to
-    "Which one?" is no command ("the one from bbc radio one"), and neither is what it may
-    go on into ("... xtra"), yet that names another station."""
+    Words understood as no command may end only where nothing can follow them: "no" may go
+    on "no shuffle", and words that mean nothing yet may go on into ones that do."""
     if not so_far.complete or so_far.longer is None:
         return False
     if so_far.confidence is not None and so_far.confidence < SURE:

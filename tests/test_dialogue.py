@@ -189,6 +189,10 @@ def test_an_answer_reads_as_what_it_would_do(rig: Rig) -> None:
 def test_a_command_with_a_number_in_it_picks_no_choice() -> None:
     for said in ("set the volume to two", "stop in two minutes", "play blink one eighty two"):
         assert pick_choice(said, HELLO) is None, said
-    assert pick_choice("the second one please", HELLO) == HELLO[1]
-    assert pick_choice("the last one", HELLO) == HELLO[1]
+    for said in ("the second one please", "the last one", "number two", "yes the second one",
+                 "i mean the second one"):  # fmt: skip
+        assert pick_choice(said, HELLO) == HELLO[1], said
     assert pick_choice("first", HELLO) == HELLO[0]
+    # Names that tie are told apart by a number in them: "bbc radio two".
+    radio = ({"station": "BBC Radio 1"}, {"station": "BBC Radio 2"})
+    assert pick_choice("the one from bbc radio two", radio) == radio[1]

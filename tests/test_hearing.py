@@ -24,7 +24,7 @@ from assistant.asr.second_opinion import AGREED_CONFIDENCE, Heard, SecondOpinion
 from assistant.audio.base import AudioChunk
 from assistant.audio.endpoint import Utterance
 from assistant.config import Config
-from assistant.hearing import KEEP, Hearing, finished
+from assistant.hearing import KEEP, Hearing, Understand, finished
 from assistant.library.models import Track
 from assistant.nlu.grammar import build_grammar
 from assistant.nlu.library_entities import build_entities
@@ -241,9 +241,10 @@ def test_a_name_that_may_go_on_into_a_longer_one_waits(rig: Rig) -> None:
                  "play road trip list"):  # fmt: skip
         assert finished(walk.after(text.split()), matcher.match), text
     assert not finished(walk.after("play kiss from a rose".split()), matcher.match)
-    # An answer naming a station may go on into another's name ("... one xtra"): the matcher
-    # reads no answer, so none that anything may follow ends early.
-    assert not finished(walk.after("the one from bbc radio one".split()), matcher.match)
+    # Words read as nothing end early only when nothing can follow ("no" + "shuffle").
+    nothing: Understand = lambda text: None  # noqa: E731
+    assert not finished(SoFar("no", complete=True, longer=("shuffle",)), nothing)
+    assert finished(SoFar("no thanks", complete=True, longer=()), nothing)
 
 
 def test_a_recogniser_that_cannot_tell_gets_the_whole_silence(rig: Rig, tmp_path: Path) -> None:

@@ -141,7 +141,9 @@ class Matcher:
         # among equally good readings the first wins.
         # Skip words at the start can begin a template too ("i want to hear ..."): the words
         # with those at the end taken off one by one are read as well ("... adele please"),
-        # after the whole words, so that a name ending in one keeps it ("... all right now").
+        # after the whole words, so that there a name ending in one keeps it ("i want to
+        # hear all right now"). (Without such a start, "play all right now" is All Right:
+        # the words stripped at both ends come first, and tie.)
         readings = dict.fromkeys(
             [self._strip_skip_words(tokens), tuple(tokens), *self._ends_stripped(tokens)]
         )
