@@ -159,20 +159,11 @@ class Dialogue:
         as the command asked about, "the one from bbc radio one" as that choice; one that
         does nothing yet ("no", "yes" to "Which one?") as None."""
         pending = self._live_pending()
-        if pending is None:
+        answer = _answer_to(pending, text) if pending is not None else None
+        if answer is None:
             return self._matcher.match(text)
-        words = normalize(text)
-        if words in NO:
-            return None
-        if pending.choices:
-            picked = pick_choice(words, pending.choices)
-            if picked is not None:
-                return _chosen(pending, picked)
-            if words in YES:
-                return None
-        elif words in YES:
-            return pending.result
-        return self._matcher.match(text)
+        does, result = answer
+        return result if does == "act" else None
 
     def handle_text(self, text: str) -> Turn:
         answered = self._answer(text)
@@ -238,38 +229,51 @@ class Dialogue:
         pending = self._live_pending()
         if pending is None:
             return None
-        words = normalize(text)
-        if words in NO:
+        answer = _answer_to(pending, text)
+        if answer is None:
+            if not keep_if_unanswered:
+                self._pending = None
+            return None
+        does, result = answer
+        if does == "cancel":
             self._pending = None
             cancelled = Response(CANCELLED, "cancelled", pending.result.intent)
             return self._reply(text, None, cancelled, "ignore")
-        if pending.choices:
-            picked = pick_choice(words, pending.choices)
-            if picked is not None:
-                chosen = _chosen(pending, picked)
-                self._pending = None
-                return self._reply(text, chosen, self._skills.handle(chosen), "act")
-            if words in YES:
-                # "Yes" does not say which: ask again, and keep waiting.
-                self._pending = dataclasses.replace(pending, asked_at=self._clock())
-                question = "Which one: " + join_or([choice_label(c) for c in pending.choices])
-                return self._reply(
-                    text,
-                    pending.result,
-                    Response(question + "?", "ask", pending.result.intent, pending.choices),
-                    "ask",
-                )
-        elif words in YES:
-            self._pending = None
-            return self._reply(text, pending.result, self._skills.handle(pending.result), "act")
-        if not keep_if_unanswered:
-            self._pending = None
-        return None
+        if does == "ask again":
+            # "Yes" does not say which: ask again, and keep waiting.
+            self._pending = dataclasses.replace(pending, asked_at=self._clock())
+            question = "Which one: " + join_or([choice_label(c) for c in pending.choices])
+            return self._reply(
+                text,
+                pending.result,
+                Response(question + "?", "ask", pending.result.intent, pending.choices),
+                "ask",
+            )
+        self._pending = None
+        return self._reply(text, result, self._skills.handle(result), "act")
 
 
-def _chosen(pending: _Pending, picked: Mapping[str, SlotValue]) -> IntentResult:
-    """The command asked about, with the choice an answer picked."""
-    return dataclasses.replace(pending.result, slots={**pending.result.slots, **picked}, choices=())
+def _answer_to(
+    pending: _Pending, text: str
+) -> tuple[Literal["act", "cancel", "ask again"], IntentResult] | None:
+    """What `text` does as an answer to `pending`: carry out a command (the one asked
+    about, or the choice it picked), cancel the question, or leave it to be asked again;
+    None when it is no answer (another command, say)."""
+    words = normalize(text)
+    if words in NO:
+        return "cancel", pending.result
+    if pending.choices:
+        picked = pick_choice(words, pending.choices)
+        if picked is not None:
+            chosen = dataclasses.replace(
+                pending.result, slots={**pending.result.slots, **picked}, choices=()
+            )
+            return "act", chosen
+        if words in YES:
+            return "ask again", pending.result
+    elif words in YES:
+        return "act", pending.result
+    return None
 
 
 BY_PLACE = FILLER | set(ORDINALS) | {"last", "latter", "number", "yes", "yeah", "ok", "okay",
